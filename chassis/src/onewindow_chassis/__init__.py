@@ -1,0 +1,1 @@
+"""OneWindow chassis: the promises every service relies on, kept once."""

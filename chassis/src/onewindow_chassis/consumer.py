@@ -1,0 +1,150 @@
+"""Idempotent consumers: each event's effects happen once, however often Kafka delivers it.
+
+For each record: begin a transaction, claim its CloudEvents id in the tracking table, run the
+handler, commit; only then commit the Kafka offset. A redelivered record finds its claim and changes
+nothing. A record that cannot be handled goes to `<topic>.dlq` with the reason, and the consumer goes on.
+Outages of the database are waited out, never dead-lettered: the message is fine, the world is not.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy.exc import DBAPIError
+
+from . import tracking
+from .clock import Clock, SystemClock
+from .cloudevents import Message, NotACloudEvent, from_record
+from .db import Database, Transaction
+from .kafka import DLQ_SUFFIX
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Message, Transaction], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """The message can never be handled (bad data, unknown version): dead-letter it at once."""
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(error.orig, OSError) or "connection" in str(error).lower()
+    return isinstance(error, (OSError, ConnectionError, TimeoutError)) or type(error).__name__ in {
+        "ConnectionDoesNotExistError", "InterfaceError", "CannotConnectNowError", "TooManyConnectionsError",
+    }
+
+
+class Consumer:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler,
+        kafka_consumer: Any,
+        dead_letters: Any,
+        clock: Clock | None = None,
+        max_attempts: int = 4,
+        first_backoff: float = 0.1,
+        after_handled: Callable[[Message], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.name = name
+        self.topics = list(topics)
+        self.handler = handler
+        self.kafka = kafka_consumer  # from `kafka.consumer()`: auto-commit off
+        self.dead_letters = dead_letters  # an aiokafka producer for `<topic>.dlq`
+        self.clock = clock or SystemClock()
+        self.max_attempts = max_attempts
+        self.first_backoff = first_backoff
+        self.after_handled = after_handled  # a seam for fault tests: effects committed, offset not yet
+        self.stats = ConsumerStats()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batches = await self.kafka.getmany(timeout_ms=200, max_records=500)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                with contextlib.suppress(CommitFailedError):  # rebalanced away: the new owner dedupes
+                    await self.kafka.commit({partition: records[-1].offset + 1})
+
+    async def process(self, record: Any) -> None:
+        try:
+            message = from_record(
+                topic=record.topic, partition=record.partition, offset=record.offset, key=record.key,
+                value=record.value, headers=list(record.headers or ()),
+            )
+        except NotACloudEvent as error:
+            await self._dead_letter(record, error)
+            return
+        attempt, backoff = 0, self.first_backoff
+        while True:
+            try:
+                await self._handle_once(message)
+                return
+            except PermanentError as error:
+                await self._dead_letter(record, error)
+                return
+            except Exception as error:
+                if _is_outage(error):
+                    log.warning("consumer %s waiting out an outage: %s", self.name, type(error).__name__)
+                else:
+                    attempt += 1
+                    if attempt >= self.max_attempts:
+                        await self._dead_letter(record, error)
+                        return
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _handle_once(self, message: Message) -> None:
+        async with self.db.transaction() as tx:
+            if not await tracking.claim(tx, self.name, message.id, self.clock.now()):
+                self.stats.duplicates += 1
+                return
+            await self.handler(message, tx)
+        self.stats.handled += 1
+        if self.after_handled is not None:
+            await self.after_handled(message)
+
+    async def _dead_letter(self, record: Any, error: BaseException) -> None:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        headers = list(record.headers or ()) + [
+            ("dlq_reason", reason.encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_failed_at", self.clock.now().isoformat().encode()),
+        ]
+        while True:  # the offset is committed only after the dead letter is safely stored
+            try:
+                await self.dead_letters.send_and_wait(
+                    record.topic + DLQ_SUFFIX, record.value, key=record.key, headers=headers
+                )
+                break
+            except KafkaError as send_error:
+                log.warning("dead-letter send failed, retrying: %s", send_error)
+                await asyncio.sleep(1.0)
+        self.stats.dead_lettered += 1
+        # The reason may quote the message's data; it stays in the dead-letter topic, out of the logs.
+        log.error(
+            "dead-lettered %s[%s]@%s by %s: %s",
+            record.topic, record.partition, record.offset, self.name, type(error).__name__,
+        )
+
+

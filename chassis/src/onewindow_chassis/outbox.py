@@ -1,0 +1,169 @@
+"""The outbox relay: publishes stored events to the bus, then forgets them.
+
+The order is publish, wait for every acknowledgement, then delete the outbox rows. A crash between the
+two publishes the batch again on restart: duplicates, never losses; consumers absorb duplicates by
+CloudEvents id. One relay is active per service however many instances run (PostgreSQL advisory lock).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+import sqlalchemy as sa
+
+from .cloudevents import Headers, binary_headers
+from .db import Database
+from .schema import OUTBOX_CHANNEL, events, outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    topic: str
+    key: str
+    value: bytes
+    headers: Headers
+    event_id: str
+
+
+class Publisher(Protocol):
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Return only once every message is durably accepted, in order per key; raise otherwise."""
+
+
+class KafkaPublisher:
+    def __init__(self, producer) -> None:  # an aiokafka producer from `kafka.producer()`
+        self.producer = producer
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        sent = [
+            await self.producer.send(m.topic, m.value, key=m.key.encode(), headers=m.headers) for m in messages
+        ]
+        await asyncio.gather(*sent)
+
+
+_PENDING = (
+    sa.select(
+        outbox.c.id, outbox.c.topic, outbox.c.message_key, events.c.event_id, events.c.event_type,
+        events.c.schema_version, events.c.subject, sa.cast(events.c.data, sa.Text),
+        events.c.metadata["traceparent"].as_string(), events.c.recorded_at,
+    )
+    .select_from(outbox.join(events, events.c.position == outbox.c.position))
+    .order_by(outbox.c.id)
+)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        *,
+        source: str,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        on_published: Callable[[Sequence[OutgoingMessage]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.source = source
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.on_published = on_published  # a seam for fault tests: runs between publish and delete
+        self._wake = asyncio.Event()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of waiting events; return how many."""
+        async with self.db.transaction() as tx:
+            rows = (await tx.conn.execute(_PENDING.limit(self.batch_size))).all()
+        if not rows:
+            return 0
+        messages = [
+            OutgoingMessage(
+                topic=topic,
+                key=key,
+                value=data.encode(),
+                headers=binary_headers(
+                    event_id=str(event_id), event_type=event_type, source=self.source, subject=subject,
+                    time=recorded_at, schema_version=schema_version, traceparent=traceparent,
+                ),
+                event_id=str(event_id),
+            )
+            for _, topic, key, event_id, event_type, schema_version, subject, data, traceparent, recorded_at in rows
+        ]
+        await self.publisher.publish(messages)
+        if self.on_published is not None:
+            await self.on_published(messages)
+        async with self.db.transaction() as tx:
+            await tx.conn.execute(outbox.delete().where(outbox.c.id.in_([row[0] for row in rows])))
+        return len(rows)
+
+    async def backlog(self) -> int:
+        async with self.db.transaction() as tx:
+            return (await tx.conn.execute(sa.select(sa.func.count()).select_from(outbox))).scalar_one()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set: while leader, drain, then sleep until NOTIFY or the poll interval."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                async with self._leadership() as leader:
+                    if not leader:
+                        await _wait(stop, 2.0)  # another instance relays; stand by to take over
+                        continue
+                    while not stop.is_set() and leader.held():
+                        count = await self.relay_once()
+                        backoff = 0.2
+                        if count < self.batch_size:
+                            self._wake.clear()
+                            await _wait_any(stop, self._wake, self.poll_seconds)
+            except Exception as error:  # broker or database away: wait and try again, losing nothing
+                log.warning("outbox relay retrying after %s: %s", type(error).__name__, error)
+                await _wait(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    @contextlib.asynccontextmanager
+    async def _leadership(self) -> AsyncIterator["_Leader | None"]:
+        if self.db.dialect != "postgresql":
+            yield _Leader(None)  # the embedded default runs one process
+            return
+        conn = await asyncpg.connect(self.db.engine.url.set(drivername="postgresql").render_as_string(False))
+        try:
+            got = await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"relay:{self.source}")
+            if not got:
+                yield None
+                return
+            await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+            yield _Leader(conn)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+
+class _Leader:
+    def __init__(self, conn: asyncpg.Connection | None) -> None:
+        self.conn = conn
+
+    def held(self) -> bool:
+        """A closed lock connection means the lock is gone: step down and contend again."""
+        return self.conn is None or not self.conn.is_closed()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,64 @@
+"""RFC 9457 problem details: every error a person or a system reads has a stable code and says what
+went wrong in Chinese and in English."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://onewindow.dev/problems/"
+
+
+class Problem(Exception):
+    """A domain or API error with its HTTP status. Raise it anywhere; one handler renders it."""
+
+    def __init__(
+        self, status: int, code: str, title_zh: str, title_en: str, detail: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(f"{code}: {title_en}")
+        self.status, self.code, self.title_zh, self.title_en = status, code, title_zh, title_en
+        self.detail = detail
+        self.extra = extra
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body = {
+            "type": TYPE_BASE + self.code,
+            "title": self.title_en,
+            "status": self.status,
+            "code": self.code,
+            "title_zh": self.title_zh,
+            "instance": instance,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        return body | self.extra
+
+
+def _respond(problem: Problem, request: Request) -> JSONResponse:
+    return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, problem: Problem) -> JSONResponse:
+        return _respond(problem, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Field-level errors, without echoing the submitted values (they may be personal data).
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "message": e["msg"]}
+            for e in error.errors()
+        ]
+        problem = Problem(422, "invalid_request", "请求内容不符合要求", "The request is not valid", errors=errors)
+        return _respond(problem, request)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> JSONResponse:
+        zh = {404: "未找到", 405: "不支持该方法", 401: "未登录或凭证无效", 403: "无权操作"}.get(error.status_code, "请求失败")
+        problem = Problem(error.status_code, f"http_{error.status_code}", zh, str(error.detail))
+        return _respond(problem, request)

@@ -1,0 +1,14 @@
+"""HTTP entrypoint of approval (后台分类审批)."""
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from onewindow_chassis.web import service_app
+
+from .config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return service_app("approval", settings or Settings(), MIGRATIONS)

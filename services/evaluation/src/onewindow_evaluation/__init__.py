@@ -1,0 +1,1 @@
+"""好差评: Evaluation: ratings tied to cases, rectification, complaints, statistics."""

@@ -1,0 +1,14 @@
+"""HTTP entrypoint of evaluation (好差评)."""
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from onewindow_chassis.web import service_app
+
+from .config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return service_app("evaluation", settings or Settings(), MIGRATIONS)

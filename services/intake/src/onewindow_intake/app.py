@@ -1,0 +1,14 @@
+"""HTTP entrypoint of intake (一窗受理)."""
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from onewindow_chassis.web import service_app
+
+from .config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return service_app("intake", settings or Settings(), MIGRATIONS)

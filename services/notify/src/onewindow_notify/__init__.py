@@ -1,0 +1,1 @@
+"""通知与出件: Notifications and result delivery."""
