@@ -1,0 +1,41 @@
+"""Small tools for tests that talk to a real broker."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0) -> list[Any]:
+    """Every record of `topic` from the start, waiting until at least `expect` came (or time is up)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest", enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(records) < expect and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records.extend(batch)
+        # a short grace read, so a test that expects N also sees an unwanted N+1th
+        for batch in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, every: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if await check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(every)
