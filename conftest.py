@@ -81,3 +81,18 @@ async def pg_database_url(postgres_url: str, unique: str) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{unique}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under ./ow test a skipped or xfailed test fails the run: a skip there hides an untested promise."""
+    if os.environ.get("ONEWINDOW_FORBID_SKIPS") and _skipped and session.exitstatus == 0:
+        print(f"\n{len(_skipped)} test(s) skipped or xfailed, which ./ow test forbids: {_skipped}")
+        session.exitstatus = 1

@@ -268,3 +268,34 @@ def _url(db: Database) -> str:
 
 async def _outbox_empty(db: Database) -> bool:
     return await outbox_size(db) == 0
+
+
+async def test_replaying_a_dead_letter_topic_after_the_fix_handles_what_failed(db, kafka_bootstrap, topic, unique) -> None:
+    from onewindow_chassis.deadletter import replay
+
+    await append_cases(db, topic, range(3))
+    await relay_all(db, kafka_bootstrap)
+    broken = True
+
+    async def handler(message, tx) -> None:  # type: ignore[no-untyped-def]
+        if broken and message.subject == "case-1":
+            raise LookupError("a reference table is missing")  # a bug, fixed below
+        await record_effect(message, tx)
+
+    source = kafka.consumer(kafka_bootstrap, topic, group_id=unique, session_timeout_ms=6000)
+    dead = kafka.producer(kafka_bootstrap, client_id="dlq")
+    await source.start()
+    await dead.start()
+    consumer = Consumer(db, name=unique, topics=[topic], handler=handler, kafka_consumer=source,
+                        dead_letters=dead, first_backoff=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    await eventually(lambda: _true(consumer.stats.handled == 2 and consumer.stats.dead_lettered == 1))
+    broken = False
+    assert await replay(kafka_bootstrap, topic + ".dlq", idle_seconds=2) == 1
+    await eventually(lambda: _true(consumer.stats.handled == 3))
+    stop.set()
+    await task
+    await source.stop()
+    await dead.stop()
+    assert await effect_counts(db) == {f"case-{n}": 1 for n in range(3)}

@@ -1,0 +1,44 @@
+"""The embedded default: every service in one process, each under /<service>, each with its own
+SQLite file in the data directory. No server to install."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from .services import SERVICES, app_factory, settings_of
+
+
+def create_app(data_dir: Path) -> FastAPI:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    children = {
+        name: app_factory(name)(
+            settings_of(name, environment="embedded", database_url=f"sqlite:///{data_dir / name}.db")
+        )
+        for name in SERVICES
+    }
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Starlette does not run a mounted app's lifespan: enter each child's here.
+        async with contextlib.AsyncExitStack() as stack:
+            for child in children.values():
+                await stack.enter_async_context(child.router.lifespan_context(child))
+            yield
+
+    app = FastAPI(title="OneWindow (embedded)", lifespan=lifespan)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home() -> str:
+        links = "".join(f'<li><a href="/{n}/docs">{n}</a> · <a href="/{n}/health">health</a></li>' for n in SERVICES)
+        return (
+            '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>一窗通办 OneWindow</title>'
+            f"<h1>一窗受理·一次办好 — OneWindow</h1><p>内嵌模式 · embedded default</p><ul>{links}</ul></html>"
+        )
+
+    for name, child in children.items():
+        app.mount(f"/{name}", child)
+    return app
