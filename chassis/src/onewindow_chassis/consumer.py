@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError
 
 from . import tracking
 from .clock import Clock, SystemClock
-from .cloudevents import Message, NotACloudEvent, from_record
+from .cloudevents import TRACEPARENT, Message, NotACloudEvent, from_record
 from .db import Database, Transaction
 from .kafka import DLQ_SUFFIX
+from .telemetry import context_from, tracer
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,22 @@ class Consumer:
                 backoff = min(backoff * 2, 5.0)
 
     async def _handle_once(self, message: Message) -> None:
+        with tracer.start_as_current_span(
+            f"{message.topic} process",
+            context=context_from(message.header(TRACEPARENT), message.header("tracestate")),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": message.topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": message.id,
+                "messaging.kafka.offset": message.offset,
+            },
+        ):
+            await self._handle_in_transaction(message)
+
+    async def _handle_in_transaction(self, message: Message) -> None:
         async with self.db.transaction() as tx:
             if not await tracking.claim(tx, self.name, message.id, self.clock.now()):
                 self.stats.duplicates += 1

@@ -16,9 +16,12 @@ from typing import Protocol
 import asyncpg
 import sqlalchemy as sa
 
-from .cloudevents import Headers, binary_headers
+from opentelemetry.trace import Span, SpanKind, set_span_in_context
+
+from .cloudevents import TRACEPARENT, Headers, binary_headers
 from .db import Database
 from .schema import OUTBOX_CHANNEL, events, outbox
+from .telemetry import context_from, traceparent_in, tracer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,29 @@ _PENDING = (
 )
 
 
+def _traced(message: OutgoingMessage, spans: list[Span]) -> OutgoingMessage:
+    """Continue the trace the event was decided in: a PRODUCER span under the stored context, whose
+    own context replaces the `traceparent` header, as OpenTelemetry's Kafka instrumentation does."""
+    stored = next((v.decode() for k, v in message.headers if k == TRACEPARENT), None)
+    if stored is None:
+        return message
+    span = tracer.start_span(
+        f"{message.topic} publish",
+        context=context_from(stored),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "publish",
+            "messaging.destination.name": message.topic,
+            "messaging.message.id": message.event_id,
+        },
+    )
+    spans.append(span)
+    traceparent = traceparent_in(set_span_in_context(span)) or stored
+    headers = [(k, v) for k, v in message.headers if k != TRACEPARENT] + [(TRACEPARENT, traceparent.encode())]
+    return OutgoingMessage(message.topic, message.key, message.value, headers, message.event_id)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -97,7 +123,13 @@ class OutboxRelay:
             )
             for _, topic, key, event_id, event_type, schema_version, subject, data, traceparent, recorded_at in rows
         ]
-        await self.publisher.publish(messages)
+        spans: list[Span] = []
+        try:
+            messages = [_traced(m, spans) for m in messages]
+            await self.publisher.publish(messages)
+        finally:
+            for span in spans:  # a span lasts until the broker acknowledged (or refused) its message
+                span.end()
         if self.on_published is not None:
             await self.on_published(messages)
         async with self.db.transaction() as tx:

@@ -32,6 +32,13 @@ class NewEvent:
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
+def with_trace(event: NewEvent, traceparent: str | None) -> dict[str, Any]:
+    """The event's metadata, carrying the trace it was decided in (the relay continues it)."""
+    if traceparent is None or "traceparent" in event.metadata:
+        return event.metadata
+    return {**event.metadata, "traceparent": traceparent}
+
+
 @dataclass(frozen=True)
 class RecordedEvent:
     position: int

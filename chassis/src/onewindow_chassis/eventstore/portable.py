@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import Transaction
 from ..schema import events, outbox, snapshots
-from .model import ConcurrencyError, Cursor, NewEvent, RecordedEvent
+from ..telemetry import traceparent_now
+from .model import ConcurrencyError, Cursor, NewEvent, RecordedEvent, with_trace
 
 _COLUMNS = (
     events.c.position, events.c.tx_id, events.c.stream_id, events.c.stream_version, events.c.event_id,
@@ -47,6 +48,7 @@ class PortableEventStore:
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version)
         positions = []
+        traceparent = traceparent_now()
         try:
             for offset, event in enumerate(new_events, start=1):
                 result = await tx.conn.execute(
@@ -54,7 +56,7 @@ class PortableEventStore:
                         tx_id=0, stream_id=stream_id, stream_version=expected_version + offset,
                         event_id=event.event_id, event_type=event.event_type,
                         schema_version=event.schema_version, subject=event.subject, data=event.data,
-                        metadata=event.metadata, recorded_at=recorded_at,
+                        metadata=with_trace(event, traceparent), recorded_at=recorded_at,
                     )
                 )
                 position = result.inserted_primary_key[0]

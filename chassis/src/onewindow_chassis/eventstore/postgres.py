@@ -19,7 +19,8 @@ from typing import Any
 import asyncpg
 
 from ..db import Transaction
-from .model import ConcurrencyError, Cursor, NewEvent, RecordedEvent
+from ..telemetry import traceparent_now
+from .model import ConcurrencyError, Cursor, NewEvent, RecordedEvent, with_trace
 from .portable import PortableEventStore
 
 _APPEND = """
@@ -81,6 +82,7 @@ class PostgresEventStore(PortableEventStore):
         if not new_events:
             return []
         conn = await tx.driver()
+        traceparent = traceparent_now()
         try:
             rows = await conn.fetch(
                 _APPEND,
@@ -91,7 +93,7 @@ class PostgresEventStore(PortableEventStore):
                 [e.schema_version for e in new_events],
                 [e.subject for e in new_events],
                 [_dumps(e.data) for e in new_events],
-                [_dumps(e.metadata) for e in new_events],
+                [_dumps(with_trace(e, traceparent)) for e in new_events],
                 [e.topic for e in new_events],
                 recorded_at,
             )
