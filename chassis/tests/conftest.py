@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from onewindow_chassis import schema
 from onewindow_chassis.db import Database
-
-
-async def installed(url: str) -> Database:
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(schema.install)
-    return db
+from tests.support.databases import installed
 
 
 @pytest.fixture
