@@ -137,12 +137,13 @@ prop() {   # prop FILE KEY -> value of KEY in a .properties file
 # Pid of the broker of DIR if it runs. The cmdline check guards against a recycled pid
 # (e.g. after a reboot) belonging to some unrelated process.
 running_pid() {
-    local dir=$1 pid
+    local dir=$1 pid cmdline
     [[ -f $dir/kafka.pid ]] || return 1
     pid=$(<"$dir/kafka.pid")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server.properties" || return 1
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ $cmdline == *"$dir/server.properties"* ]] || return 1
     echo "$pid"
 }
 
@@ -257,7 +258,9 @@ launch() {
     log "broker pid $pid starting on 127.0.0.1:$port (log: $dir/logs/server.log)"
 
     local deadline=$((SECONDS + START_TIMEOUT))
-    until tail -c +"$((offset + 1))" "$dir/logs/server.log" | grep -q 'Kafka Server started'; do
+    # (Process substitution, not a pipe: under pipefail, `tail | grep -q` can fail with
+    # SIGPIPE once grep stops reading a long log.)
+    until grep -q 'Kafka Server started' < <(tail -c +"$((offset + 1))" "$dir/logs/server.log"); do
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid" 2>/dev/null || true
             log "broker exited during startup; last lines of $dir/logs/server.log:"

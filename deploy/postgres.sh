@@ -104,13 +104,14 @@ url_of() {
 # Pid of DIR's postmaster if it runs (first line of postmaster.pid, checked to be alive and
 # to be a postgres process, since a stale file survives a kill).
 postmaster_pid() {
-    local dir=$1 pid
+    local dir=$1 pid cmdline
     [[ -f $dir/data/postmaster.pid ]] || return 1
     pid=$(head -n 1 "$dir/data/postmaster.pid")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
     [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/data" || return 1
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ $cmdline == *"$dir/data"* ]] || return 1
     echo "$pid"
 }
 

@@ -18,7 +18,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError
 
-from . import tracking
+from . import metrics, tracking
 from .clock import Clock, SystemClock
 from .cloudevents import TRACEPARENT, Message, NotACloudEvent, from_record
 from .db import Database, Transaction
@@ -84,6 +84,13 @@ class Consumer:
                     await self.process(record)
                 with contextlib.suppress(CommitFailedError):  # rebalanced away: the new owner dedupes
                     await self.kafka.commit({partition: records[-1].offset + 1})
+                self._report_lag(partition, records[-1].offset + 1)
+
+    def _report_lag(self, partition: Any, next_offset: int) -> None:
+        highwater = getattr(self.kafka, "highwater", None)  # Kafka knows the partition's end
+        end = highwater(partition) if highwater else None
+        if end is not None:
+            metrics.consumer_lag.labels(self.name, partition.topic, str(partition.partition)).set(max(0, end - next_offset))
 
     async def process(self, record: Any) -> None:
         try:
@@ -133,9 +140,11 @@ class Consumer:
         async with self.db.transaction() as tx:
             if not await tracking.claim(tx, self.name, message.id, self.clock.now()):
                 self.stats.duplicates += 1
+                metrics.duplicates_absorbed.labels(self.name).inc()
                 return
             await self.handler(message, tx)
         self.stats.handled += 1
+        metrics.messages_handled.labels(self.name).inc()
         if self.after_handled is not None:
             await self.after_handled(message)
 
@@ -159,6 +168,7 @@ class Consumer:
                 log.warning("dead-letter send failed, retrying: %s", send_error)
                 await asyncio.sleep(1.0)
         self.stats.dead_lettered += 1
+        metrics.dead_letters.labels(self.name, record.topic).inc()
         # The reason may quote the message's data; it stays in the dead-letter topic, out of the logs.
         log.error(
             "dead-lettered %s[%s]@%s by %s: %s",

@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import migrations, problems
+from . import metrics, migrations, problems
 from .db import Database
+from .schema import outbox
 from .settings import ServiceSettings
 
 
@@ -51,6 +53,14 @@ def service_app(
         async with app.state.db.transaction() as tx:
             await tx.conn.execute(sa.text("SELECT 1"))
         return {"status": "ready", "service": name}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        """Prometheus text format; the outbox backlog is read at scrape time."""
+        async with app.state.db.transaction() as tx:
+            backlog = (await tx.conn.execute(sa.select(sa.func.count()).select_from(outbox))).scalar_one()
+        metrics.outbox_backlog.labels(name).set(backlog)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from .. import metrics
 from ..db import Transaction
 from ..schema import events, outbox, snapshots
 from ..telemetry import traceparent_now
@@ -67,6 +68,8 @@ class PortableEventStore:
                     )
         except IntegrityError as error:
             raise ConcurrencyError(stream_id, expected_version) from error
+        for event in new_events:
+            metrics.events_appended.labels(event.event_type).inc()
         return positions
 
     async def load(self, tx: Transaction, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from .. import metrics
 from ..db import Transaction
 from ..telemetry import traceparent_now
 from .model import ConcurrencyError, Cursor, NewEvent, RecordedEvent, with_trace
@@ -103,6 +104,8 @@ class PostgresEventStore(PortableEventStore):
             raise
         if not rows:  # the guard found no event at expected_version: the caller is ahead of the stream
             raise ConcurrencyError(stream_id, expected_version)
+        for event in new_events:
+            metrics.events_appended.labels(event.event_type).inc()
         return [row[0] for row in rows]
 
     async def load(self, tx: Transaction, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
