@@ -16,13 +16,15 @@ import difflib
 import inspect
 import json
 import sys
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from onewindow_contracts.base import EVENTS, SCHEMA_VERSION_ATTRIBUTE, Event, latest
+from onewindow_contracts.base import EVENTS, SCHEMA_VERSION_ATTRIBUTE, Event, as_data, latest
+from onewindow_contracts.examples import examples_of
 from onewindow_contracts.topics import TOPICS, Topic
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"
@@ -89,6 +91,24 @@ def _short_name(cls: type[Event]) -> str:
     return cls.event_type.rsplit(".", 1)[1]
 
 
+def _example(event: Event, topic: Topic, number: int) -> dict[str, Any]:
+    # A fixed id, so the document only changes when a model or an example does.
+    time = event.occurred_at.isoformat().replace("+00:00", "Z")
+    headers = {
+        "ce_specversion": "1.0",
+        "ce_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{event.event_type}/{event.version}/{number}")),
+        "ce_source": f"/onewindow/{topic.producer}",
+        "ce_type": event.event_type,
+        "ce_subject": event.subject,
+        "ce_time": time,
+        f"ce_{SCHEMA_VERSION_ATTRIBUTE}": str(event.version),
+        "ce_partitionkey": event.subject,
+        "content-type": "application/json",
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    }
+    return {"name": f"example{number}", "headers": headers, "payload": as_data(event)}
+
+
 def _message(cls: type[Event], topic: Topic) -> dict[str, Any]:
     doc = inspect.cleandoc(cls.__doc__ or "")
     current = latest(cls.event_type)
@@ -116,6 +136,7 @@ def _message(cls: type[Event], topic: Topic) -> dict[str, Any]:
             ]
         },
         "payload": {"$ref": f"{_SCHEMAS}{cls.__name__}"},
+        "examples": [_example(event, topic, n) for n, event in enumerate(examples_of(cls), 1)],
         "correlationId": {"$ref": "#/components/correlationIds/eventId"},
         "bindings": {
             "kafka": {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -75,6 +76,12 @@ class Event(BaseModel):
         """The CloudEvents subject, which is also the Kafka key."""
         raise NotImplementedError
 
+    @property
+    def occurred_at(self) -> datetime:
+        """When the fact happened (the CloudEvents `time`): the event's one `…_at` field."""
+        moment: datetime = getattr(self, _occurrence_field(type(self)))
+        return moment
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -92,6 +99,11 @@ class CaseEvent(Event):
         return self.case_id
 
 
+def _occurrence_field(cls: type[Event]) -> str:
+    (name,) = [name for name in cls.model_fields if name.endswith("_at")]
+    return name
+
+
 def _register(cls: type[Event]) -> None:
     topic = TOPICS.get(getattr(cls, "topic", ""))
     if topic is None:
@@ -99,6 +111,8 @@ def _register(cls: type[Event]) -> None:
     expected_prefix = f"{TYPE_PREFIX}{topic.producer}."
     if not cls.event_type.startswith(expected_prefix):
         raise TypeError(f"{cls.__name__}: event_type must start with {expected_prefix!r} (its topic's producer)")
+    if len([name for name in cls.model_fields if name.endswith("_at")]) != 1:
+        raise TypeError(f"{cls.__name__}: an event has exactly one `…_at` field, the moment it occurred")
     if cls.version < 1:
         raise TypeError(f"{cls.__name__}: version starts at 1")
     key = (cls.event_type, cls.version)
