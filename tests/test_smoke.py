@@ -105,7 +105,8 @@ async def test_every_service_migrates_postgresql_twice_without_harm(service, pg_
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_starts_on_sqlite_and_answers_health_and_readiness(service, tmp_path) -> None:
-    settings = settings_of(service, environment="test", database_url=f"sqlite:///{tmp_path}/{service}.db")
+    settings = settings_of(service, environment="test", database_url=f"sqlite:///{tmp_path}/{service}.db",
+                           kafka_bootstrap_servers=None, bus_path=tmp_path / "bus.db")
     with TestClient(app_factory(service)(settings)) as client:
         assert client.get("/health").json() == {"status": "ok", "service": service}
         assert client.get("/ready").json() == {"status": "ready", "service": service}
@@ -122,9 +123,38 @@ def test_the_embedded_default_serves_every_service_in_one_process(tmp_path) -> N
         assert "一窗受理" in client.get("/").text
         for service in SERVICES:
             assert client.get(f"/{service}/ready").json()["status"] == "ready"
-    assert sorted(p.name for p in tmp_path.glob("*.db")) == sorted(f"{s}.db" for s in SERVICES)
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == sorted([f"{s}.db" for s in SERVICES] + ["bus.db"])
 
 
 def test_development_secrets_are_refused_outside_the_embedded_default() -> None:
     with pytest.raises(ValueError, match="development master key"):
         settings_of("intake", environment="production", database_url="postgresql://db/intake")
+
+
+def test_a_service_in_distributed_mode_migrates_and_makes_its_topics(pg_database_url, kafka_bootstrap) -> None:
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    settings = settings_of("intake", environment="test", database_url=pg_database_url,
+                           kafka_bootstrap_servers=kafka_bootstrap)
+    with TestClient(app_factory("intake")(settings)) as client:
+        assert client.get("/ready").json()["status"] == "ready"
+
+    async def described() -> dict[str, dict[str, str]]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            names = ["intake.events", "catalogue.items", "intake.events.dlq"]
+            result = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
+            # each resource: (error code, error message, type, name, config entries (name, value, …))
+            return {r[3]: {e[0]: e[1] for e in r[4]} for response in result for r in response.resources}
+        finally:
+            await admin.close()
+
+    configs = asyncio.run(described())
+    assert configs["intake.events"]["cleanup.policy"] == "delete"
+    assert configs["intake.events"]["retention.ms"] == "-1"
+    assert configs["catalogue.items"]["cleanup.policy"] == "compact"
+    assert "intake.events.dlq" in configs

@@ -78,7 +78,12 @@ class Consumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            batches = await self.kafka.getmany(timeout_ms=200, max_records=500)
+            try:
+                batches = await self.kafka.getmany(timeout_ms=200, max_records=500)
+            except KafkaError as error:  # the broker is away: keep our place and wait for it
+                log.warning("consumer %s cannot fetch: %s", self.name, type(error).__name__)
+                await asyncio.sleep(1.0)
+                continue
             for partition, records in batches.items():
                 for record in records:
                     await self.process(record)

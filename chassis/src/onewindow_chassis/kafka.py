@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -15,9 +16,23 @@ class TopicSpec:
     name: str
     partitions: int = 4
     compacted: bool = False
+    retain_forever: bool = False  # never expire: consumers rebuild their projections by replaying
 
     def config(self) -> dict[str, str]:
-        return {"cleanup.policy": "compact"} if self.compacted else {}
+        config = {"cleanup.policy": "compact" if self.compacted else "delete"}
+        if self.retain_forever:
+            config["retention.ms"] = "-1"
+        return config
+
+
+def topic_specs(*topics: Any) -> list[TopicSpec]:
+    """Specs from topic descriptions that have `name`, `partitions` and `cleanup_policy` (the
+    contracts' topics): compacted topics keep the latest per key, the others keep everything."""
+    return [
+        TopicSpec(t.name, t.partitions, compacted=str(t.cleanup_policy) == "compact",
+                  retain_forever=str(t.cleanup_policy) != "compact")
+        for t in topics
+    ]
 
 
 def producer(bootstrap: str, *, client_id: str, linger_ms: int = 5) -> AIOKafkaProducer:

@@ -3,6 +3,7 @@ nothing else in a service reads the environment."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -18,7 +19,8 @@ class ServiceSettings(BaseSettings):
 
     environment: Literal["embedded", "test", "staging", "production"] = "embedded"
     database_url: str = "sqlite:///var/onewindow.db"
-    kafka_bootstrap_servers: str | None = None
+    kafka_bootstrap_servers: str | None = None  # unset: the embedded bus file below
+    bus_path: Path = Path("var/bus.db")
     master_key: SecretStr = SecretStr(DEVELOPMENT_MASTER_KEY)
     migrate_on_start: bool = True
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,9 +11,14 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import metrics, migrations, problems
+from .bus import open_bus
+from .clock import Clock, SystemClock
 from .db import Database
+from .kafka import TopicSpec
+from .runtime import ServiceRuntime, Subscription
 from .schema import outbox
 from .settings import ServiceSettings
+from .timers import TimerHandler
 
 
 def service_app(
@@ -22,9 +27,13 @@ def service_app(
     versions: Path,
     *,
     routers: tuple = (),
-    on_start: Callable[[FastAPI], object] | None = None,
+    topics: Sequence[TopicSpec] = (),
+    subscriptions: Sequence[Subscription] = (),
+    timer_handlers: Mapping[str, TimerHandler] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """One service's app. The database is made in the lifespan, never at import time."""
+    """One service's app. Database, bus and background work are made in the lifespan, never at
+    import time. `topics`: what the service publishes or reads (made if missing)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,11 +41,17 @@ def service_app(
             await asyncio.to_thread(migrations.upgrade, settings.database_url, versions)
         app.state.db = Database(settings.database_url)
         app.state.settings = settings
-        if on_start is not None:
-            on_start(app)
+        app.state.clock = clock or SystemClock()
+        bus = open_bus(kafka_bootstrap=settings.kafka_bootstrap_servers, embedded_path=settings.bus_path, client_id=name)
+        app.state.runtime = ServiceRuntime(
+            name, app.state.db, bus, app.state.clock, topics=topics, subscriptions=subscriptions,
+            timer_handlers=timer_handlers or {},
+        )
+        await app.state.runtime.start()
         try:
             yield
         finally:
+            await app.state.runtime.stop()
             await app.state.db.dispose()
 
     app = FastAPI(title=f"OneWindow {name}", version="0.1.0", lifespan=lifespan)

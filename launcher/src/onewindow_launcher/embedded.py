@@ -1,5 +1,5 @@
 """The embedded default: every service in one process, each under /<service>, each with its own
-SQLite file in the data directory. No server to install."""
+SQLite file in the data directory, all sharing one embedded bus file there. No server to install."""
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +16,10 @@ def create_app(data_dir: Path) -> FastAPI:
     data_dir.mkdir(parents=True, exist_ok=True)
     children = {
         name: app_factory(name)(
-            settings_of(name, environment="embedded", database_url=f"sqlite:///{data_dir / name}.db")
+            settings_of(
+                name, environment="embedded", database_url=f"sqlite:///{data_dir / name}.db",
+                kafka_bootstrap_servers=None, bus_path=data_dir / "bus.db",
+            )
         )
         for name in SERVICES
     }

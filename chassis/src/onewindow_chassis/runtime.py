@@ -1,0 +1,82 @@
+"""A service's background work, started and stopped with its app: the outbox relay, its consumers,
+its timers. The same on Kafka and on the embedded bus."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bus import Bus
+from .clock import Clock
+from .consumer import Consumer, Handler
+from .db import Database
+from .kafka import TopicSpec
+from .outbox import OutboxRelay
+from .timers import TimerHandler, TimerRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer group of this service: what it reads and the one handler that dispatches it."""
+
+    group: str
+    topics: Sequence[str]
+    handler: Handler
+
+
+@dataclass
+class ServiceRuntime:
+    service: str
+    db: Database
+    bus: Bus
+    clock: Clock
+    topics: Sequence[TopicSpec] = ()
+    subscriptions: Sequence[Subscription] = ()
+    timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    consumers: list[Consumer] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _sources: list[Any] = field(default_factory=list)
+
+    async def start(self) -> None:
+        await self.bus.start()
+        await self.bus.ensure_topics(self.topics)
+        self.relay = OutboxRelay(self.db, self.bus.publisher(), source=f"/onewindow/{self.service}")
+        self._spawn(self.relay.run(self._stop), "relay")
+        for subscription in self.subscriptions:
+            source = self.bus.consumer(*subscription.topics, group_id=subscription.group)
+            await source.start()
+            self._sources.append(source)
+            consumer = Consumer(
+                self.db, name=subscription.group, topics=subscription.topics, handler=subscription.handler,
+                kafka_consumer=source, dead_letters=self.bus.producer(), clock=self.clock,
+            )
+            self.consumers.append(consumer)
+            self._spawn(consumer.run(self._stop), subscription.group)
+        if self.timer_handlers:
+            self._spawn(TimerRunner(self.db, self.clock, self.timer_handlers).run(self._stop), "timers")
+
+    def _spawn(self, work: Any, name: str) -> None:
+        task = asyncio.create_task(work, name=f"{self.service}:{name}")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
+        for source in self._sources:
+            with contextlib.suppress(Exception):
+                await source.stop()
+        await self.bus.close()
+
+
+def _report_crash(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped: %s", task.get_name(), type(task.exception()).__name__)
