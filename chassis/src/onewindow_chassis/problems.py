@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+
+from .eventstore import ConcurrencyError
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://onewindow.dev/problems/"
@@ -38,6 +41,24 @@ class Problem(Exception):
         return body | self.extra
 
 
+class DomainError(Exception):
+    """An error the domain raises: a stable code, what went wrong in Chinese and English, and a kind
+    that the HTTP edge maps to a status (the domain knows nothing of HTTP)."""
+
+    STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403}
+
+    def __init__(self, kind: str, code: str, title_zh: str, title_en: str, detail: str | None = None, **extra: Any) -> None:
+        if kind not in self.STATUS:
+            raise ValueError(f"unknown error kind {kind!r}")
+        super().__init__(f"{code}: {title_en}")
+        self.kind, self.code, self.title_zh, self.title_en, self.detail, self.extra = (
+            kind, code, title_zh, title_en, detail, extra,
+        )
+
+    def problem(self) -> Problem:
+        return Problem(self.STATUS[self.kind], self.code, self.title_zh, self.title_en, self.detail, **self.extra)
+
+
 def _respond(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=MEDIA_TYPE)
 
@@ -45,6 +66,15 @@ def _respond(problem: Problem, request: Request) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:
+        return _respond(problem, request)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, error: DomainError) -> JSONResponse:
+        return _respond(error.problem(), request)
+
+    @app.exception_handler(ConcurrencyError)
+    async def _conflict(request: Request, error: ConcurrencyError) -> JSONResponse:
+        problem = Problem(409, error.code, "办件已被他人更新，请刷新后重试", "The case changed meanwhile: reload and retry")
         return _respond(problem, request)
 
     @app.exception_handler(RequestValidationError)
@@ -55,6 +85,15 @@ def install(app: FastAPI) -> None:
             for e in error.errors()
         ]
         problem = Problem(422, "invalid_request", "请求内容不符合要求", "The request is not valid", errors=errors)
+        return _respond(problem, request)
+
+    @app.exception_handler(ValidationError)
+    async def _model(request: Request, error: ValidationError) -> JSONResponse:
+        # A rule of a contract event that the request broke (e.g. a clerk signing for an applicant).
+        errors = [{"field": ".".join(str(p) for p in e["loc"]) or None, "code": e["type"], "message": e["msg"]}
+                  for e in error.errors(include_input=False)]
+        problem = Problem(422, "rule_violated", "该操作不符合办理规则", "The request breaks a rule of the case",
+                          errors=errors)
         return _respond(problem, request)
 
     @app.exception_handler(HTTPException)

@@ -1,6 +1,6 @@
 """Append-only event streams with optimistic concurrency, and a global order no reader skips."""
 from ..db import Dialect
-from .model import START, ConcurrencyError, Cursor, NewEvent, RecordedEvent
+from .model import START, ConcurrencyError, Cursor, NewEvent, RecordedEvent, from_contract
 from .portable import PortableEventStore
 from .postgres import PostgresEventStore
 
@@ -13,5 +13,5 @@ def event_store_for(dialect: Dialect) -> PortableEventStore:
 
 __all__ = [
     "START", "ConcurrencyError", "Cursor", "EventStore", "NewEvent", "PortableEventStore",
-    "PostgresEventStore", "RecordedEvent", "event_store_for",
+    "PostgresEventStore", "RecordedEvent", "event_store_for", "from_contract",
 ]

@@ -32,6 +32,15 @@ class NewEvent:
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
+def from_contract(event: Any, metadata: dict[str, Any] | None = None) -> NewEvent:
+    """A NewEvent from a contract event (anything with event_type, version, topic, subject and
+    pydantic's model_dump): the store keeps its JSON form and the type and version it was written as."""
+    return NewEvent(
+        event_type=event.event_type, data=event.model_dump(mode="json"), subject=event.subject,
+        topic=event.topic, schema_version=event.version, metadata=metadata or {},
+    )
+
+
 def with_trace(event: NewEvent, traceparent: str | None) -> dict[str, Any]:
     """The event's metadata, carrying the trace it was decided in (the relay continues it)."""
     if traceparent is None or "traceparent" in event.metadata:

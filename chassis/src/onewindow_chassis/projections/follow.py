@@ -5,15 +5,13 @@ rolls back the rows and the cursor together, so the page is applied again later,
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
 from ..clock import Clock
 from ..db import Database
-from ..eventstore import Cursor, EventStore, RecordedEvent
+from ..eventstore import Cursor, EventStore
 from . import cursors
 from .model import Projection
 
@@ -75,46 +73,6 @@ class Follower:
                 on_page(count)
             if count < limit:  # a short page: the end of what may be read now
                 return applied
-
-    async def advance_reading_ahead(
-        self, limit: int, until: Cursor, on_page: Callable[[int], None] | None = None
-    ) -> int:
-        """`advance` for a rebuild: read the next page on another connection while this one is applied,
-        so the database's time and ours overlap. Only up to a bound `until` that live has passed: a
-        read beside an open write transaction would stop at that writer's horizon."""
-        async def read(after: Cursor) -> list[RecordedEvent]:
-            async with self.db.transaction() as tx:
-                page = await self.store.read_all(tx, after, limit)
-            return [event for event in page if event.cursor <= until]
-
-        async with self.db.transaction() as tx:
-            after = await cursors.lock(tx, self.reader, self.clock.now())
-        applied, reading = 0, asyncio.ensure_future(read(after))
-        try:
-            while reading is not None:
-                page = await reading
-                if not page:
-                    break
-                reading = asyncio.ensure_future(read(page[-1].cursor)) if len(page) == limit else None
-                async with self.db.transaction() as tx:
-                    now = self.clock.now()
-                    if await cursors.lock(tx, self.reader, now) != after:
-                        raise RuntimeError(f"reader {self.reader!r} was moved by someone else; start again")
-                    try:
-                        await self.projection.apply(page, tx, self.tables)
-                    except Exception as error:
-                        raise ProjectionFailed(self.reader, after) from error
-                    after = page[-1].cursor
-                    await cursors.save(tx, self.reader, after, now)
-                applied += len(page)
-                if on_page is not None:
-                    on_page(len(page))
-        finally:
-            if reading is not None and not reading.done():
-                reading.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reading
-        return applied
 
     async def cursor(self) -> Cursor | None:
         async with self.db.transaction() as tx:

@@ -62,7 +62,7 @@ async def rebuild(
 
     if progress is not None:
         progress(Progress(0, total, 0.0))
-    await shadow.advance_reading_ahead(page_size, until=target, on_page=on_page)
+    await shadow.advance(page_size, until=target, on_page=on_page)
     return target
 
 

@@ -1,0 +1,61 @@
+"""Idempotency-Key on state-changing POSTs: a retried request returns the first reply and changes
+nothing; the same key with a different body is refused.
+
+The reply is stored in the SAME transaction as the command's effects, so either both stand or
+neither does, and a crash between them cannot leave an effect without its remembered reply.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .db import Transaction
+from .problems import DomainError
+from .schema import idempotency_keys
+
+
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    body: bytes
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _check_key(key: str) -> None:
+    if not 8 <= len(key) <= 200 or not key.isprintable():
+        raise DomainError("invalid", "idempotency_key_invalid", "Idempotency-Key 格式不正确",
+                          "The Idempotency-Key must be 8 to 200 printable characters")
+
+
+async def recall(tx: Transaction, principal: str, key: str, fingerprint: str) -> Reply | None:
+    """The reply to an earlier request with this key, or None. Locks the key row on PostgreSQL so a
+    concurrent retry waits for the first to finish instead of running the command again."""
+    _check_key(key)
+    query = sa.select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.body).where(
+        idempotency_keys.c.principal == principal, idempotency_keys.c.key == key
+    )
+    row = (await tx.conn.execute(query)).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise DomainError("invalid", "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求",
+                          "This Idempotency-Key was already used for a different request")
+    return Reply(row.status_code, row.body)
+
+
+async def remember(tx: Transaction, principal: str, key: str, fingerprint: str, reply: Reply, at: datetime) -> None:
+    await tx.conn.execute(
+        idempotency_keys.insert().values(
+            principal=principal, key=key, request_hash=fingerprint, status_code=reply.status_code,
+            body=reply.body, created_at=at,
+        )
+    )
