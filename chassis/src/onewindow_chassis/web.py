@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +22,14 @@ from .settings import ServiceSettings
 from .timers import TimerHandler
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What a service's background work handles: its consumer groups and its timers."""
+
+    subscriptions: Sequence[Subscription] = ()
+    timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+
+
 def service_app(
     name: str,
     settings: ServiceSettings,
@@ -28,12 +37,13 @@ def service_app(
     *,
     routers: tuple = (),
     topics: Sequence[TopicSpec] = (),
-    subscriptions: Sequence[Subscription] = (),
-    timer_handlers: Mapping[str, TimerHandler] | None = None,
+    setup: Callable[[FastAPI], Awaitable[Wiring]] | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
     """One service's app. Database, bus and background work are made in the lifespan, never at
-    import time. `topics`: what the service publishes or reads (made if missing)."""
+    import time. `topics`: what the service publishes or reads (made if missing). `setup` builds the
+    service's own state on `app.state` (the database and clock are there already) and returns what
+    its background work handles."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,10 +52,11 @@ def service_app(
         app.state.db = Database(settings.database_url)
         app.state.settings = settings
         app.state.clock = clock or SystemClock()
+        wiring = await setup(app) if setup is not None else Wiring()
         bus = open_bus(kafka_bootstrap=settings.kafka_bootstrap_servers, embedded_path=settings.bus_path, client_id=name)
         app.state.runtime = ServiceRuntime(
-            name, app.state.db, bus, app.state.clock, topics=topics, subscriptions=subscriptions,
-            timer_handlers=timer_handlers or {},
+            name, app.state.db, bus, app.state.clock, topics=topics, subscriptions=wiring.subscriptions,
+            timer_handlers=wiring.timer_handlers,
         )
         await app.state.runtime.start()
         try:

@@ -51,11 +51,13 @@ _SELECT = """SELECT position, tx_id::text::bigint, stream_id, stream_version, ev
 
 _LOAD = _SELECT + " WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version"
 
+# ORDER BY names the table's columns: a bare `tx_id` would mean the output column (tx_id::text::bigint),
+# which no index serves, and every page would scan and sort the whole rest of the log.
 _READ_ALL = (
     _SELECT
     + """ WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)
       AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY tx_id, position LIMIT $3"""
+    ORDER BY events.tx_id, events.position LIMIT $3"""
 )
 
 

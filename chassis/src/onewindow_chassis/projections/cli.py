@@ -25,7 +25,10 @@ def main(argv: Sequence[str], projections: Sequence[Projection], *, database_url
     parser = argparse.ArgumentParser(prog="projections", description="Rebuild and verify projections.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="name the projections")
-    for command, text in (("rebuild", "rebuild from the events and compare"), ("verify", "check live equals a rebuild")):
+    for command, text in (
+        ("rebuild", "rebuild from the events and compare"),
+        ("verify", "check live equals a rebuild"),
+    ):
         sub = commands.add_parser(command, help=text)
         sub.add_argument("name", choices=sorted(by_name))
         sub.add_argument("--examples", type=int, default=5, help="rows to show per kind of difference")
@@ -35,7 +38,8 @@ def main(argv: Sequence[str], projections: Sequence[Projection], *, database_url
     if args.command == "list":
         print("\n".join(sorted(by_name)))
         return 0
-    return asyncio.run(_rebuild_and_verify(by_name[args.name], database_url, args.examples, getattr(args, "swap", False)))
+    swap = getattr(args, "swap", False)
+    return asyncio.run(_rebuild_and_verify(by_name[args.name], database_url, args.examples, swap))
 
 
 async def _rebuild_and_verify(projection: Projection, database_url: str, examples: int, swap: bool) -> int:

@@ -54,5 +54,6 @@ async def count_until(tx: Transaction, until: Cursor) -> int:
         bound = sa.tuple_(sa.literal_column(f"'{int(until.tx_id)}'::xid8"), sa.literal(until.position))
     else:
         bound = sa.tuple_(sa.literal(until.tx_id), sa.literal(until.position))
-    query = sa.select(sa.func.count()).select_from(events).where(sa.tuple_(events.c.tx_id, events.c.position) <= bound)
+    at_or_before = sa.tuple_(events.c.tx_id, events.c.position) <= bound
+    query = sa.select(sa.func.count()).select_from(events).where(at_or_before)
     return (await tx.conn.execute(query)).scalar_one()

@@ -57,7 +57,9 @@ class VerifyReport:
             lines += [f"    missing {key}" for key in diff.missing_keys]
             lines += [f"    extra   {key}" for key in diff.extra_keys]
             for row in diff.changed_rows:
-                values = ", ".join(f"{name} live={live!r} rebuilt={rebuilt!r}" for name, (live, rebuilt) in row.columns.items())
+                values = ", ".join(
+                    f"{name} live={live!r} rebuilt={rebuilt!r}" for name, (live, rebuilt) in row.columns.items()
+                )
                 lines.append(f"    changed {row.key}: {values}")
         return "\n".join(lines)
 
@@ -93,8 +95,9 @@ async def diff_table(tx: Transaction, live: sa.Table, rebuilt: sa.Table, example
     extra, extra_rows = await count_and_show(absent_from(live, rebuilt))
     changed, changed_rows = 0, []
     if values:
+        dialect = tx.dialect
         differs = sa.or_(
-            *(_comparable(live.c[n], tx.dialect).is_distinct_from(_comparable(rebuilt.c[n], tx.dialect)) for n in values)
+            *(_comparable(live.c[n], dialect).is_distinct_from(_comparable(rebuilt.c[n], dialect)) for n in values)
         )
         query = (
             sa.select(*(live.c[n] for n in keys), *(live.c[n] for n in values), *(rebuilt.c[n] for n in values))

@@ -66,7 +66,9 @@ async def rebuild(
     return target
 
 
-async def verify(live: Follower, shadow: Follower, page_size: int, examples: int = 5, attempts: int = 10) -> VerifyReport:
+async def verify(
+    live: Follower, shadow: Follower, page_size: int, examples: int = 5, attempts: int = 10
+) -> VerifyReport:
     """Compare live with the rebuild at one cursor (the later of the two; the other is caught up)."""
     db: Database = live.db
     for _ in range(attempts):
@@ -85,7 +87,9 @@ async def verify(live: Follower, shadow: Follower, page_size: int, examples: int
             live_at = await cursors.lock(tx, live.reader, now)
             shadow_at = await cursors.lock(tx, shadow.reader, now)
             if live_at == shadow_at:
-                diffs = [await diff_table(tx, live.tables[name], shadow.tables[name], examples) for name in live.tables]
+                diffs = [
+                    await diff_table(tx, live.tables[name], shadow.tables[name], examples) for name in live.tables
+                ]
                 return VerifyReport(live.projection.name, live_at, diffs)
     raise RuntimeError(f"live {live.projection.name!r} kept moving; verify again")
 

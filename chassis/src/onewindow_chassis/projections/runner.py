@@ -59,7 +59,9 @@ class ProjectionRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll_seconds)
 
-    async def rebuild(self, progress: Callable[[Progress], None] | None = None, *, catch_up_first: bool = True) -> Cursor:
+    async def rebuild(
+        self, progress: Callable[[Progress], None] | None = None, *, catch_up_first: bool = True
+    ) -> Cursor:
         """Build the projection again from the first event into fresh shadow tables (`<table>__rebuild`),
         up to the cursor live has reached (after catching live up, unless told not to); return it."""
         return await rebuilding.rebuild(self.live, self.shadow, self.rebuild_page_size, progress, catch_up_first)
