@@ -277,7 +277,9 @@ def builtin_file() -> DayFile:
     return parse_days(text)
 
 
+@functools.cache
 def builtin_calendar() -> WorkCalendar:
-    """The national calendar vendored with this release (see `cn_national.csv` for its source)."""
+    """The national calendar vendored with this release (see `cn_national.csv` for its source).
+    Shared: a WorkCalendar is never changed in place (`with_days` returns a copy)."""
     data = builtin_file()
     return WorkCalendar(data.days, data.years)
