@@ -23,12 +23,20 @@ class ServiceSettings(BaseSettings):
     bus_path: Path = Path("var/bus.db")
     master_key: SecretStr = SecretStr(DEVELOPMENT_MASTER_KEY)
     migrate_on_start: bool = True
+    # Who issues the tokens people and machines present (an OIDC provider; an OAuth2 server for
+    # client credentials), and its public key set (JWKS, JSON). Unset only in the embedded default and
+    # tests, where a development issuer derived from the master key stands in.
+    token_issuer: str = "urn:onewindow:development-issuer"
+    token_audience: str = "onewindow"
+    token_jwks: str | None = None
 
     @model_validator(mode="after")
     def _no_development_secrets_in_earnest(self) -> "ServiceSettings":
         if self.environment not in DEVELOPMENT_ENVIRONMENTS:
             if self.master_key.get_secret_value() == DEVELOPMENT_MASTER_KEY:
                 raise ValueError(f"the development master key is refused in {self.environment!r}: set MASTER_KEY")
+            if not self.token_jwks:
+                raise ValueError(f"TOKEN_JWKS (the identity provider's public keys) is required in {self.environment!r}")
             if self.database_url.startswith("sqlite"):
                 raise ValueError(f"SQLite is for the embedded default, not {self.environment!r}")
         if len(self.master_key_bytes()) != 32:

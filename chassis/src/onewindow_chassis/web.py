@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import metrics, migrations, problems
+from .auth import DevelopmentIssuer, TokenVerifier
 from .bus import open_bus
 from .clock import Clock, SystemClock
 from .db import Database
@@ -20,6 +23,20 @@ from .runtime import ServiceRuntime, Subscription
 from .schema import outbox
 from .settings import ServiceSettings
 from .timers import TimerHandler
+
+
+def development_issuer(settings: ServiceSettings, clock: Clock | None = None) -> DevelopmentIssuer:
+    """The embedded default's stand-in identity provider; its key derives from the (development)
+    master key, so all services of one platform agree on it. Refused outside embedded and test."""
+    seed = hashlib.sha256(b"onewindow development issuer\0" + settings.master_key_bytes()).digest()
+    return DevelopmentIssuer(settings.environment, issuer=settings.token_issuer, audience=settings.token_audience,
+                             clock=clock, seed=seed)
+
+
+def token_verifier(settings: ServiceSettings, clock: Clock) -> TokenVerifier:
+    if settings.token_jwks:
+        return TokenVerifier(json.loads(settings.token_jwks), settings.token_issuer, settings.token_audience, clock)
+    return development_issuer(settings, clock).verifier(clock)
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ def service_app(
         app.state.db = Database(settings.database_url)
         app.state.settings = settings
         app.state.clock = clock or SystemClock()
+        app.state.verifier = token_verifier(settings, app.state.clock)
         wiring = await setup(app) if setup is not None else Wiring()
         bus = open_bus(kafka_bootstrap=settings.kafka_bootstrap_servers, embedded_path=settings.bus_path, client_id=name)
         app.state.runtime = ServiceRuntime(

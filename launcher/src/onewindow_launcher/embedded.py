@@ -9,6 +9,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from onewindow_chassis.auth import dev_token_router
+from onewindow_chassis.web import development_issuer
+
 from .services import SERVICES, app_factory, settings_of
 
 
@@ -33,6 +36,8 @@ def create_app(data_dir: Path) -> FastAPI:
             yield
 
     app = FastAPI(title="OneWindow (embedded)", lifespan=lifespan)
+    # The stand-in identity provider: log in as any demo role (POST /v1/dev/tokens).
+    app.include_router(dev_token_router(development_issuer(settings_of("intake", environment="embedded"))))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home() -> str:

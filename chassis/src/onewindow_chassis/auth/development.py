@@ -45,14 +45,17 @@ class DevelopmentIssuer:
         issuer: str = DEVELOPMENT_ISSUER,
         audience: str = DEVELOPMENT_AUDIENCE,
         clock: Clock | None = None,
+        seed: bytes | None = None,
     ) -> None:
+        """`seed` (32 bytes) makes the key reproducible, so every service of one embedded platform,
+        seeded from its one development master key, issues and accepts the same tokens."""
         if environment not in DEVELOPMENT_ENVIRONMENTS:
             raise ValueError(
                 f"the development token issuer is refused in {environment!r}: use the identity provider"
             )
         self.environment, self.issuer, self.audience = environment, issuer, audience
         self._clock = clock or SystemClock()
-        self._key = Ed25519PrivateKey.generate()
+        self._key = Ed25519PrivateKey.from_private_bytes(seed) if seed else Ed25519PrivateKey.generate()
         x = _b64url(self._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
         # RFC 7638 thumbprint as the kid: the required members, sorted, no whitespace.
         thumbprint = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
