@@ -1,16 +1,51 @@
-"""HTTP entrypoint of intake (一窗受理)."""
+"""HTTP entrypoint of intake (一窗受理): wires the catalogue, the vault, the calendar and the ports."""
+import hashlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from onewindow_chassis.clock import Clock
+from onewindow_chassis.eventstore import ConcurrencyError
 from onewindow_chassis.kafka import topic_specs
-from onewindow_chassis.web import service_app
-from onewindow_contracts.topics import INTAKE, CATALOGUE
+from onewindow_chassis.personal import PersonalDataVault
+from onewindow_chassis.web import Wiring, service_app
+from onewindow_chassis.workdays import calendar_from_db
+from onewindow_contracts.topics import APPROVAL, CATALOGUE, INTAKE
 
+from .adapters import catalogue_file, repository
+from .adapters.ports import CalendarWorkingDays, NoLicences
 from .config import Settings
+from .entrypoints import api, applications, background
+from .service_layer.catalogue import publish_items
+from .service_layer.unit_of_work import Licences, Services
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    return service_app("intake", settings or Settings(), MIGRATIONS, topics=topic_specs(INTAKE, CATALOGUE))
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               licences: Licences | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def setup(app: FastAPI) -> Wiring:
+        catalogue, drafts = catalogue_file.read(settings.catalogue_path or catalogue_file.DEMO)
+        async with app.state.db.transaction() as tx:
+            await repository.load_items(tx, catalogue)
+            calendar = await calendar_from_db(tx)
+        master = settings.master_key_bytes()
+        services = Services(
+            app.state.db, app.state.clock, catalogue, PersonalDataVault(master), CalendarWorkingDays(calendar),
+            licences or NoLicences(), blind_index_key=hashlib.sha256(b"onewindow blind index\0" + master).digest(),
+            default_region=settings.region_code, supplement_working_days=settings.supplement_working_days,
+        )
+        if settings.publish_catalogue_on_start:
+            try:
+                async with services.uow() as uow:
+                    await publish_items(drafts, uow)
+            except ConcurrencyError:  # another instance published the same versions first
+                async with app.state.db.transaction() as tx:
+                    await repository.load_items(tx, catalogue)
+        app.state.intake = services
+        return Wiring(subscriptions=background.subscriptions(), timer_handlers=background.timer_handlers(services))
+
+    return service_app("intake", settings, MIGRATIONS, routers=(api.router, applications.router),
+                       topics=topic_specs(INTAKE, CATALOGUE, APPROVAL), setup=setup, clock=clock)

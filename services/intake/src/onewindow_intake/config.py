@@ -1,4 +1,6 @@
 """Settings of the intake service: environment variables prefixed ONEWINDOW_INTAKE_."""
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from onewindow_chassis.settings import ServiceSettings
@@ -8,3 +10,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ONEWINDOW_INTAKE_", extra="ignore")
 
     database_url: str = "sqlite:///var/intake.db"
+    region_code: str = "330100"  # 区划代码 of this service centre; counties inherit their city's catalogue
+    catalogue_path: Path | None = None  # None: the demo catalogue shipped with the service
+    publish_catalogue_on_start: bool = True  # unchanged items add no version
+    supplement_working_days: int = 5  # 容缺: default time to supplement, never beyond an item's committed limit

@@ -43,6 +43,7 @@ class Services:
     working_days: WorkingDays
     licences: Licences
     blind_index_key: bytes
+    default_region: str
     supplement_working_days: int = 5
 
     def today(self) -> date:

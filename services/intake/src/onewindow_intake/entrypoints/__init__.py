@@ -1,0 +1,1 @@
+"""Intake's entry points: the HTTP API, the timer and event handlers."""

@@ -1,0 +1,41 @@
+"""Intake's background entry points: the events it consumes and the timers it keeps."""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from onewindow_chassis.cloudevents import Message
+from onewindow_chassis.consumer import PermanentError
+from onewindow_chassis.db import Transaction
+from onewindow_chassis.eventstore import event_store_for
+from onewindow_chassis.runtime import Subscription
+from onewindow_chassis.timers import Timer
+from onewindow_contracts.base import ContractError, decode
+from onewindow_contracts.topics import APPROVAL
+from onewindow_contracts.verification import CreditMarked
+
+from ..adapters import repository
+from ..service_layer.handlers import SUPPLEMENT_DEADLINE, supplement_deadline_passed
+from ..service_layer.unit_of_work import Services, UnitOfWork
+
+
+async def on_approval_event(message: Message, tx: Transaction) -> None:
+    """信用监管: a false commitment found by approval bars the applicant from 告知承诺 here."""
+    if message.type != CreditMarked.event_type:
+        return
+    try:
+        event = decode(message.type, message.schema_version, message.data)
+    except (ContractError, ValidationError) as error:
+        raise PermanentError(f"undecodable {message.type}: {type(error).__name__}") from error
+    assert isinstance(event, CreditMarked)
+    await repository.mark_credit(tx, event.applicant_ref, event.case_id, event.bars_commitment_until, event.marked_at)
+
+
+def subscriptions() -> list[Subscription]:
+    return [Subscription("intake.approval-events", [APPROVAL.name], on_approval_event)]
+
+
+def timer_handlers(services: Services) -> dict:
+    async def supplement_deadline(timer: Timer, tx: Transaction) -> None:
+        await supplement_deadline_passed(timer, UnitOfWork(services, tx, event_store_for(tx.dialect)))
+
+    return {SUPPLEMENT_DEADLINE: supplement_deadline}
