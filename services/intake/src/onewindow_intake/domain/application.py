@@ -30,7 +30,7 @@ from onewindow_contracts.materials import (
 )
 from onewindow_contracts.values import Actor, ActorRole, ItemRef, MaterialRef
 
-from .catalogue import Item
+from .catalogue import Item, produced_in_case
 from .errors import conflict, forbidden, invalid
 
 
@@ -58,6 +58,7 @@ class Application:
     owed: dict[str, set[str]] = field(default_factory=dict)  # item code -> 容缺 type codes still owed
     supplement_due_on: date | None = None
     on_commitment: set[str] = field(default_factory=set)
+    commitments: dict[str, MaterialRef] = field(default_factory=dict)  # item code -> signed 告知承诺书
     escalation_id: str | None = None
 
     # --- decisions -----------------------------------------------------------------------------
@@ -84,8 +85,9 @@ class Application:
         """Per item: (key materials missing, non-key materials missing). Under 告知承诺 the applicant's
         commitment stands in for the non-key proofs."""
         result = {}
+        in_case = produced_in_case(items)
         for item in items:
-            absent = item.material_codes() - set(self.materials)
+            absent = item.material_codes() - set(self.materials) - in_case
             key = absent & item.key_material_codes()
             other = set() if item.code in self.on_commitment else absent - key
             if key or other:
@@ -206,6 +208,7 @@ class Application:
                 self.materials = {m.type_code: m for m in event.materials}
             case CommitmentSigned():
                 self.on_commitment.add(event.item.item_code)
+                self.commitments[event.item.item_code] = event.commitment
             case ApplicationAccepted():
                 self.status = Status.ACCEPTED
                 self.owed = {i.item_code: set(i.missing_type_codes) for i in event.items if i.missing_type_codes}

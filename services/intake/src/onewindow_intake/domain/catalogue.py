@@ -60,6 +60,15 @@ class Bundle:
     applicant_kind: str
 
 
+def produced_in_case(items: Iterable[Item]) -> set[str]:
+    """Material types that an item of the same case yields as a licence (证照联办: the 营业执照 of the
+    registration item stands in, through 免证办, for the copy the food licence would ask for). The
+    items that need it wait for the producing item (`depends_on`), so the applicant never brings it."""
+    items = list(items)
+    produced = {i.record.result_licence_type_code for i in items if i.record.result_licence_type_code}
+    return {m.type_code for i in items for m in i.record.materials if m.e_licence_type_code in produced}
+
+
 @dataclass
 class Catalogue:
     """Every item version, bundle, field and material type intake knows."""
@@ -104,11 +113,15 @@ class Catalogue:
         return list(seen.values())
 
     def materials_for(self, items: Iterable[Item]) -> list[MaterialType]:
-        """一套材料: every material type the items need, each once."""
+        """一套材料: every material type the applicant must bring for the items, each once (what an
+        item of the same case will itself produce is not asked for: see `produced_in_case`)."""
+        items = list(items)
+        produced = produced_in_case(items)
         codes: dict[str, None] = {}
         for item in items:
             for material in item.record.materials:
-                codes.setdefault(material.type_code, None)
+                if material.type_code not in produced:
+                    codes.setdefault(material.type_code, None)
         return [self.material_types[code] for code in codes]
 
     def items_for(self, *, bundle_code: str | None, item_codes: Iterable[str]) -> list[Item]:

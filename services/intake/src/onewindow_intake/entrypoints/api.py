@@ -43,14 +43,20 @@ async def _run(request: Request, principal: Principal, key: str | None, body: An
             if (reply := await idempotency.recall(uow.tx, owner, key, fingerprint)) is not None:
                 return Response(reply.body, reply.status_code, media_type="application/json")
             payload = json.dumps(await work(uow), ensure_ascii=False, default=str).encode()
-            await idempotency.remember(uow.tx, owner, key, fingerprint, idempotency.Reply(status, payload), uow.now)
-    except IntegrityError:  # the same key ran concurrently and committed first: answer as it did
+            try:
+                await idempotency.remember(uow.tx, owner, key, fingerprint, idempotency.Reply(status, payload), uow.now)
+            except IntegrityError as error:
+                raise _Raced() from error  # rolls this attempt back whole
+    except _Raced:  # the same key ran concurrently and committed first: answer as it did
         async with svc.uow() as uow:
             reply = await idempotency.recall(uow.tx, owner, key, fingerprint)
-        if reply is None:
-            raise
+        assert reply is not None
         return Response(reply.body, reply.status_code, media_type="application/json")
     return Response(payload, status, media_type="application/json")
+
+
+class _Raced(Exception):
+    pass
 
 
 def case_view(uow: UnitOfWork, application: Application) -> dict[str, Any]:
@@ -68,6 +74,7 @@ def case_view(uow: UnitOfWork, application: Application) -> dict[str, Any]:
                    for m in application.materials.values()],
         owed={code: sorted(owed) for code, owed in application.owed.items()},
         supplement_due_on=application.supplement_due_on, on_commitment=sorted(application.on_commitment),
+        commitments={code: ref.model_dump(mode="json") for code, ref in application.commitments.items()},
         escalation_id=application.escalation_id,
     ).model_dump(mode="json")
 

@@ -49,7 +49,8 @@ async def _submission(body: schemas.ApplicationIn, principal: Principal, uow: Un
         actor=access.actor(principal, on_behalf_of=applicant), applicant_ref=applicant, applicant_kind=kind,
         channel=channel, region_code=region, bundle_code=body.bundle_code, item_codes=tuple(body.item_codes),
         answers=body.answers, material_ids=tuple(body.material_ids), commitments=tuple(body.commitments),
-        delivery_method=body.delivery_method, use_e_licences=body.use_e_licences,
+        delivery_method=body.delivery_method, delivery_address=body.delivery_address,
+        use_e_licences=body.use_e_licences,
     )
 
 
@@ -122,6 +123,7 @@ def _command_endpoint(path: str, schema: type, build: Any, doc: str) -> None:
         return await _run(request, principal, key, body.model_dump(mode="json"), 200, work)
 
     endpoint.__doc__ = doc
+    endpoint.__annotations__["body"] = schema  # a real class: the string "schema" would not resolve
     router.add_api_route(f"/{{case_id}}/{path}", endpoint, methods=["POST"], name=path)
 
 

@@ -30,6 +30,8 @@ class ApplicationIn(Strict):
     material_ids: list[str] = Field(default_factory=list, max_length=100)
     commitments: list[str] = Field(default_factory=list, max_length=30, description="items whose 告知承诺书 is signed")
     delivery_method: DeliveryMethod = DeliveryMethod.WINDOW_PICKUP
+    delivery_address: str | None = Field(default=None, min_length=5, max_length=300,
+                                         description="免费邮寄: where the result is posted (kept sealed)")
     channel: Channel | None = Field(default=None, description="online or mobile for applicants; set by role otherwise")
     applicant_kind: ApplicantKind | None = Field(default=None, description="for an applicant applying themself")
     applicant: IdentityIn | None = Field(default=None, description="for a clerk applying at the window")
@@ -83,4 +85,5 @@ class CaseOut(BaseModel):
     owed: dict[str, list[str]]
     supplement_due_on: date | None
     on_commitment: list[str]
+    commitments: dict[str, dict[str, Any]]
     escalation_id: str | None

@@ -43,6 +43,7 @@ class SubmitApplication:
     material_ids: tuple[str, ...] = ()
     commitments: tuple[str, ...] = ()  # items whose 告知承诺书 the applicant signs
     delivery_method: DeliveryMethod = DeliveryMethod.WINDOW_PICKUP
+    delivery_address: str | None = None
     use_e_licences: bool = True  # 免证办: consent to fetch held licences instead of asking for copies
 
 

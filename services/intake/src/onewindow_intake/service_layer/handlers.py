@@ -12,7 +12,7 @@ from onewindow_chassis import timers
 from onewindow_chassis.clock import SHANGHAI
 from onewindow_contracts.intake import ApplicationReceived, CommitmentSigned
 from onewindow_contracts.materials import MaterialAccessed
-from onewindow_contracts.values import Actor, ActorRole, Channel, ItemRef, MaterialSource
+from onewindow_contracts.values import Actor, ActorRole, Channel, DeliveryMethod, ItemRef, MaterialSource
 
 from ..adapters import repository
 from ..domain.application import Application
@@ -97,16 +97,17 @@ async def _e_licences(uow: UnitOfWork, applicant_ref: str, items: list, have: se
     return found
 
 
-async def _commitment_document(uow: UnitOfWork, cmd: commands.SubmitApplication, item_code: str) -> StoredMaterial:
-    """The signed 告知承诺书 as a document in the vault: what was promised, for which item, when."""
-    document = json.dumps({"item_code": item_code, "notice_version": COMMITMENT_NOTICE, "signed_at": uow.now.isoformat(),
-                           "applicant_ref": cmd.applicant_ref, "statement": "本人承诺所填报信息真实，符合告知的许可条件，"
-                           "愿意承担虚假承诺的法律责任。"}, ensure_ascii=False).encode()
+def _commitment_document(uow: UnitOfWork, cmd: commands.SubmitApplication, case_id: str,
+                         item_code: str) -> tuple[StoredMaterial, bytes]:
+    """The signed 告知承诺书 as a document for the vault: what was promised, for which case and item, when."""
+    document = json.dumps({"case_id": case_id, "item_code": item_code, "notice_version": COMMITMENT_NOTICE,
+                           "signed_at": uow.now.isoformat(), "applicant_ref": cmd.applicant_ref,
+                           "statement": "本人承诺所填报信息真实，符合告知的许可条件，愿意承担虚假承诺的法律责任。"},
+                          ensure_ascii=False).encode()
     stored = StoredMaterial(repository.new_material_id(), cmd.applicant_ref, COMMITMENT_TYPE,
                             hashlib.sha256(document).hexdigest(), len(document), "application/json",
                             f"commitment-{item_code}.json", MaterialSource.UPLOADED, None, None, uow.now)
-    await repository.store_material(uow.tx, stored, document)
-    return stored
+    return stored, document
 
 
 async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -> Application:
@@ -120,21 +121,26 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
     on_file = await repository.materials_of(uow.tx, cmd.applicant_ref)
     refs = assemble(catalogue.materials_for(items), chosen, on_file, uow.services.today())
     case_id = case_number(cmd.region_code, uow.now)
-    contact = None
+    contact = address = None
     if phone := answers.get("contact_phone"):
         contact = await uow.services.vault.seal(uow.tx, cmd.applicant_ref, phone, uow.now)
+    if cmd.delivery_method is DeliveryMethod.POST:
+        if not cmd.delivery_address:
+            raise invalid("delivery_address_required", "邮寄送达须填写收件地址", "Posting the result needs an address")
+        address = await uow.services.vault.seal(uow.tx, cmd.applicant_ref, cmd.delivery_address, uow.now)
     received = ApplicationReceived(
         case_id=case_id, applicant_ref=cmd.applicant_ref, applicant_kind=cmd.applicant_kind,
         region_code=cmd.region_code, channel=cmd.channel, received_by=cmd.actor, received_at=uow.now,
         bundle_code=cmd.bundle_code, items=tuple(ItemRef(item_code=i.code, item_version=i.version) for i in items),
-        materials=tuple(refs), delivery_method=cmd.delivery_method, contact=contact,
+        materials=tuple(refs), delivery_method=cmd.delivery_method, contact=contact, delivery_address=address,
     )
-    commitments = []
+    commitments, documents = [], []
     for item_code in cmd.commitments:
         item = next((i for i in items if i.code == item_code), None)
         if item is None:
             raise invalid("commitment_item_unknown", "承诺的事项不在本次申请中", "The committed item is not applied for")
-        document = await _commitment_document(uow, cmd, item_code)
+        document, content = _commitment_document(uow, cmd, case_id, item_code)
+        documents.append((document, content))
         commitments.append(CommitmentSigned(
             case_id=case_id, commitment_id=f"cmt-{uuid.uuid4().hex[:16]}", item=ItemRef(item_code=item.code,
             item_version=item.version), notice_version=COMMITMENT_NOTICE, commitment=document.ref(),
@@ -142,6 +148,8 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
     barred = await repository.credit_barred(uow.tx, cmd.applicant_ref, uow.services.today())
     application = Application(case_id)
     await uow.save(application, Application.receive(received, items, commitments, barred))
+    for document, content in documents:  # kept once the rules allowed the commitments
+        await repository.store_material(uow.tx, document, content)
     await repository.save_form(uow.tx, case_id, await _sealed_answers(uow, cmd.applicant_ref, items, answers))
     online = cmd.channel in (Channel.ONLINE, Channel.MOBILE)
     if online and all(i.record.fully_online for i in items) and not application.missing(items):

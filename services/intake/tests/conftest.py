@@ -1,0 +1,24 @@
+"""Intake's fixtures: the service over HTTP on the embedded default and on PostgreSQL + Kafka."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onewindow_intake.config import Settings
+
+from intake_platform import Platform, start
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    if request.param == "embedded":
+        settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path}/intake.db",
+                            kafka_bootstrap_servers=None, bus_path=tmp_path / "bus.db")
+    else:
+        settings = Settings(environment="test", database_url=request.getfixturevalue("pg_database_url"),
+                            kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"))
+    client, clock = start(settings)
+    with client:
+        yield Platform(client, clock, settings)
