@@ -42,6 +42,17 @@ def _new_event(w: int, i: int) -> NewEvent:
     )
 
 
+class _DriverOnly:
+    """Stands in for `Transaction`: hands the hot path an asyncpg connection already in a transaction."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.dialect = "postgresql"
+
+    async def driver(self) -> asyncpg.Connection:
+        return self.conn
+
+
 class Contenders:
     """The ways of appending, each as `op(worker, i)` for the timing loop."""
 
@@ -74,6 +85,17 @@ class Contenders:
                     dumps(e.data), dumps(e.metadata), now(),
                 )
                 await conn.execute(_RAW_OUTBOX, position, e.topic, e.subject)
+
+        return op
+
+    def ours_on_raw_tx(self) -> Op:
+        """DIAGNOSTIC: the chassis's own `PostgresEventStore.append`, but inside an asyncpg transaction
+        on the raw pool instead of `Database.transaction()`: what the SQLAlchemy wrapper costs."""
+        tag = uuid.uuid4().hex[:6]
+
+        async def op(w: int, i: int) -> None:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await self.store.append(_DriverOnly(conn), f"x-{tag}-{w}", i, [_new_event(w, i)], now())
 
         return op
 
@@ -238,7 +260,8 @@ async def measure(db: Database, pool: asyncpg.Pool, es_url: str, sizes: Sizes, l
                 n, make_op(), events_per_op=events_per_op, warmup_s=sizes.warmup_s, window_s=sizes.window_s
             )
             results.setdefault(name, []).append(window)
-            log(f"  {name:<34} {window.events_per_s:>10,.0f} events/s  ({window.events:,} in {window.seconds:.2f} s)")
+            log(f"  {name:<34} {window.events_per_s:>10,.0f} events/s  ({window.events:,} in {window.seconds:.2f} s; "
+                f"{window.cpu_us_per_event:,.0f} µs of this process's CPU per event)")
 
         async def run_threads(name: str, make_op: Callable[[], Callable[[int, int], None]]) -> None:
             await asyncio.to_thread(es.truncate)
@@ -247,27 +270,41 @@ async def measure(db: Database, pool: asyncpg.Pool, es_url: str, sizes: Sizes, l
                 timed_threads, n, op, events_per_op=1, warmup_s=sizes.warmup_s, window_s=sizes.window_s
             )
             results.setdefault(name, []).append(window)
-            log(f"  {name:<34} {window.events_per_s:>10,.0f} events/s  ({window.events:,} in {window.seconds:.2f} s)")
+            log(f"  {name:<34} {window.events_per_s:>10,.0f} events/s  ({window.events:,} in {window.seconds:.2f} s; "
+                f"{window.cpu_us_per_event:,.0f} µs of this process's CPU per event)")
 
-        for r in range(sizes.rounds):
-            log(f"appends, round {r + 1}/{sizes.rounds}: one event + outbox row per transaction, {n} writers")
-            await run("ours_single", contenders.ours_single, 1)
-            await run("raw_single", contenders.raw_single, 1)
-            await run_threads("es_recorder", es.recorder_op)
-            await run_threads("es_application", es.application_op)
-        for r in range(sizes.rounds):
-            log(f"appends, round {r + 1}/{sizes.rounds}: diagnostic, outbox NOTIFY trigger disabled")
+        async def without_notify(name: str, make_op: Callable[[], Op]) -> None:
             await _notify_trigger(pool, False)
             try:
-                await run("ours_single_no_notify", contenders.ours_single, 1)
-                await run("raw_single_no_notify", contenders.raw_single, 1)
+                await run(name, make_op, 1)
             finally:
                 await _notify_trigger(pool, True)
+
+        single: list[Callable[[], Awaitable[None]]] = [
+            lambda: run("ours_single", contenders.ours_single, 1),
+            lambda: run("raw_single", contenders.raw_single, 1),
+            lambda: run("ours_on_raw_tx", contenders.ours_on_raw_tx, 1),
+            lambda: run_threads("es_recorder", es.recorder_op),
+            lambda: run_threads("es_application", es.application_op),
+            lambda: without_notify("ours_single_no_notify", contenders.ours_single),
+            lambda: without_notify("raw_single_no_notify", contenders.raw_single),
+        ]
+        batched: list[Callable[[], Awaitable[None]]] = [
+            lambda: run("ours_batch", contenders.ours_batch, sizes.batch),
+            lambda: run("raw_copy_batch", contenders.raw_copy_batch, sizes.batch),
+            lambda: run("raw_executemany_batch", contenders.raw_executemany_batch, sizes.batch),
+        ]
+        # Rounds alternate the order (A B C, then C B A) so that a drift in the machine's load (other
+        # work on the same cores) does not favour whoever runs first.
+        for r in range(sizes.rounds):
+            log(f"appends, round {r + 1}/{sizes.rounds}: one event + outbox row per transaction, {n} writers"
+                " (last two: diagnostic, outbox NOTIFY trigger disabled)")
+            for step in (single if r % 2 == 0 else single[::-1]):
+                await step()
         for r in range(sizes.rounds):
             log(f"appends, round {r + 1}/{sizes.rounds}: {sizes.batch} events per append call, {n} writers")
-            await run("ours_batch", contenders.ours_batch, sizes.batch)
-            await run("raw_copy_batch", contenders.raw_copy_batch, sizes.batch)
-            await run("raw_executemany_batch", contenders.raw_executemany_batch, sizes.batch)
+            for step in (batched if r % 2 == 0 else batched[::-1]):
+                await step()
         async with pool.acquire() as conn:
             await reset_tables(conn)
     finally:
@@ -281,6 +318,7 @@ async def measure(db: Database, pool: asyncpg.Pool, es_url: str, sizes: Sizes, l
             "per_round_events_per_s": [round(w.events_per_s, 1) for w in results[name]],
             "events_counted": sum(w.events for w in results[name]),
             "seconds_counted": round(sum(w.seconds for w in results[name]), 3),
+            "process_cpu_us_per_event": round(mean([w.cpu_us_per_event for w in results[name]]), 1),
         }
 
     es_best_name = max(("es_recorder", "es_application"), key=rate)
@@ -300,7 +338,7 @@ async def measure(db: Database, pool: asyncpg.Pool, es_url: str, sizes: Sizes, l
             },
         ),
         Row(
-            key="append_single_vs_raw", name="Append, single-event commits", unit="events/s",
+            key="append_single_vs_raw", name="Append, single-event commits, vs raw", unit="events/s",
             figure=rate("ours_single"), baseline_name="raw asyncpg (2 INSERTs, 4 round trips)",
             baseline=rate("raw_single"), setup=single, details={"raw": detail("raw_single")},
         ),
@@ -329,6 +367,16 @@ async def measure(db: Database, pool: asyncpg.Pool, es_url: str, sizes: Sizes, l
                 "ours": detail("ours_single_no_notify"), "raw": detail("raw_single_no_notify"),
                 "ours_with_trigger_events_per_s": rate("ours_single"),
                 "why": "the outbox trigger's pg_notify serialises every committing writer of the database",
+            },
+        ),
+        Row(
+            key="diag_append_single_raw_tx", name="  diag: single-event, append on raw asyncpg tx", unit="events/s",
+            figure=rate("ours_on_raw_tx"), baseline_name="raw asyncpg (2 INSERTs)", baseline=rate("raw_single"),
+            setup=single + "; PostgresEventStore.append inside pool.acquire() + conn.transaction(), no SQLAlchemy",
+            diagnostic=True,
+            details={
+                "ours_on_raw_tx": detail("ours_on_raw_tx"), "ours_via_Database_transaction": detail("ours_single"),
+                "why": "isolates what Database.transaction() (SQLAlchemy engine.begin, greenlet, pool) adds",
             },
         ),
     ]

@@ -144,6 +144,18 @@ def _memory_gib() -> str:
     return "?"
 
 
+def code_version() -> str:
+    """The commit measured, and whether the chassis had uncommitted changes (others edit it too)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "chassis"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return head + (" + uncommitted chassis changes" if dirty else "")
+
+
 async def machine(infra: Infra, loop_name: str) -> dict[str, Any]:
     conn = await asyncpg.connect(infra.postgres_url)
     try:
@@ -175,5 +187,6 @@ async def machine(infra: Infra, loop_name: str) -> dict[str, Any]:
         "libraries": {
             p: _version(p) for p in ("asyncpg", "sqlalchemy", "aiokafka", "eventsourcing", "psycopg", "uvloop")
         } | {"psycopg_impl": psycopg_impl},
+        "code": code_version(),
         "note": "PostgreSQL, Kafka and this Python process share the same cores",
     }

@@ -38,6 +38,7 @@ def machine_lines(info: dict[str, Any]) -> list[str]:
         f"postgres: {info['postgresql']} ({info['postgresql_source']}; synchronous_commit={pg['synchronous_commit']}, "
         f"fsync={pg['fsync']}, shared_buffers={pg['shared_buffers']})",
         f"kafka:   {info['kafka']}",
+        f"code:    commit {info.get('code', '?')}; no OpenTelemetry SDK configured (no-op tracer)",
         f"load:    1-min load average {info.get('loadavg_start', '?')} at start, {info.get('loadavg_end', '?')} at end "
         f"({info['note']})",
     ]

@@ -21,7 +21,7 @@ from opentelemetry.trace import Span, SpanKind, set_span_in_context
 from .cloudevents import TRACEPARENT, Headers, binary_headers
 from .db import Database
 from .schema import OUTBOX_CHANNEL, events, outbox
-from .telemetry import context_from, traceparent_in, tracer
+from .telemetry import context_from, traceparent_in, tracer, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,8 @@ def _traced(message: OutgoingMessage, spans: list[Span]) -> OutgoingMessage:
     """Continue the trace the event was decided in: a PRODUCER span under the stored context, whose
     own context replaces the `traceparent` header, as OpenTelemetry's Kafka instrumentation does."""
     stored = next((v.decode() for k, v in message.headers if k == TRACEPARENT), None)
-    if stored is None:
-        return message
+    if stored is None or not tracing_enabled():
+        return message  # no tracer installed: the stored context travels on as it is
     span = tracer.start_span(
         f"{message.topic} publish",
         context=context_from(stored),
@@ -150,10 +150,10 @@ class OutboxRelay:
                         await _wait(stop, 2.0)  # another instance relays; stand by to take over
                         continue
                     while not stop.is_set() and leader.held():
+                        self._wake.clear()  # before reading: a NOTIFY during the batch must wake us again
                         count = await self.relay_once()
                         backoff = 0.2
                         if count < self.batch_size:
-                            self._wake.clear()
                             await _wait_any(stop, self._wake, self.poll_seconds)
             except Exception as error:  # broker or database away: wait and try again, losing nothing
                 log.warning("outbox relay retrying after %s: %s", type(error).__name__, error)

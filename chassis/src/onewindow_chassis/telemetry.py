@@ -45,6 +45,11 @@ def context_from(traceparent: str | None, tracestate: str | None = None) -> otel
     return _propagator.extract(carrier)
 
 
+def tracing_enabled() -> bool:
+    """True once this process installed an SDK tracer provider (spans are recorded somewhere)."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def setup_tracing(service: str, exporters: Sequence[SpanExporter] = ()) -> TracerProvider:
     """Install this process's tracer provider (call once, at start-up)."""
     provider = TracerProvider(resource=Resource.create({"service.name": f"onewindow-{service}"}))

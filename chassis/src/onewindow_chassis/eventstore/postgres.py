@@ -11,12 +11,12 @@ price: one long-running writer holds readers back until it ends (not the others,
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from .. import metrics
 from ..db import Transaction
@@ -62,15 +62,16 @@ _READ_ALL = (
 
 
 def _recorded(row: asyncpg.Record) -> RecordedEvent:
+    # orjson: decoding the JSON is most of the cost of reading events (bench/README.md)
     return RecordedEvent(
         position=row[0], tx_id=row[1], stream_id=row[2], stream_version=row[3], event_id=row[4],
-        event_type=row[5], schema_version=row[6], subject=row[7], data=json.loads(row[8]),
-        metadata=json.loads(row[9]), recorded_at=row[10],
+        event_type=row[5], schema_version=row[6], subject=row[7], data=orjson.loads(row[8]),
+        metadata=orjson.loads(row[9]), recorded_at=row[10],
     )
 
 
 def _dumps(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return orjson.dumps(value, default=str).decode()
 
 
 class PostgresEventStore(PortableEventStore):
