@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from onewindow_chassis.cloudevents import binary_headers
@@ -198,3 +199,37 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_stored(platform: Pla
                                content=b"MZ\x90\x00binary", headers=wang | {"Idempotency-Key": "upload-key-01"})
     assert exe.status_code == 422 and exe.json()["code"] == "material_type_unsupported"
     assert platform.client.get("/v1/materials", headers=wang).json() == []
+
+
+async def _records_of(bus, topic: str, key: str, want: int) -> list:  # type: ignore[no-untyped-def]
+    consumer = bus.consumer(topic, group_id=f"check-{uuid.uuid4().hex[:8]}")
+    await consumer.start()
+    found: list = []
+    try:
+        for _ in range(150):
+            for records in (await consumer.getmany(timeout_ms=200, max_records=500)).values():
+                found += [r for r in records if r.key == key.encode()]
+            if len(found) >= want:
+                break
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_the_bus_carries_references_and_sealed_values_never_personal_data(platform: Platform) -> None:
+    """Department systems listen on intake.events: they get the case, the items and references to
+    materials — the ID number and phone from the form stay in intake, sealed."""
+    wang = platform.token("applicant", "app-wangfang-0004")
+    ids = [platform.upload(wang, c) for c in ("CL-FDDBR-SFZ", "CL-GSZC", "CL-CSSY", "CL-JBR-SQWTS")]
+    case = platform.post("/v1/applications", wang, {
+        "item_codes": [REGISTRATION], "applicant_kind": "enterprise", "material_ids": ids,
+        "answers": platform.answers(f"/v1/catalogue/items/{REGISTRATION}")}).json()
+    bus = platform.client.app.state.runtime.bus
+    records = platform.client.portal.call(_records_of, bus, "intake.events", case["case_id"], 3)
+    types = [dict(r.headers)["ce_type"].decode().rsplit(".", 1)[-1] for r in records]
+    assert types[:3] == ["ApplicationReceived", "ApplicationAccepted", "MaterialsShared"]
+    received = json.loads(records[0].value)
+    assert received["applicant_ref"] == "app-wangfang-0004" and received["contact"]["ciphertext"]
+    for record in records:
+        text = record.value.decode() + record.key.decode() + str(record.headers)
+        assert "11010519491231002X" not in text and "13800138000" not in text

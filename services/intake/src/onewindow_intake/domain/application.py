@@ -196,7 +196,7 @@ class Application:
     def _expect(self, *states: Status) -> None:
         if self.status not in states:
             raise conflict("wrong_state", f"办件当前状态（{self.status.value}）不允许此操作",
-                           f"Not possible while the case is {self.status.value}", status=self.status.value)
+                           f"Not possible while the case is {self.status.value}", case_status=self.status.value)
 
     # --- the fold --------------------------------------------------------------------------------
 
