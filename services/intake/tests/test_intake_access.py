@@ -25,9 +25,10 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/catalogue/items/{code}"):       ("ok",) * 9,
     ("GET", "/v1/bundles"):                      ("ok",) * 9,
     ("GET", "/v1/bundles/{code}"):               ("ok",) * 9,
-    ("POST", "/v1/materials"):                   ("401", "ok", "ok", "ok", "ok", "403", "403", "403", "403"),
+    ("POST", "/v1/materials"):                   ("401", "ok", "ok", "403", "ok", "403", "403", "403", "403"),
+    ("POST", "/v1/delegations"):                 ("401", "ok", "ok", "403", "403", "403", "403", "403", "403"),
     ("GET", "/v1/materials"):                    ("401", "ok", "ok", "403", "403", "403", "403", "403", "403"),
-    ("POST", "/v1/applications"):                ("401", "ok", "ok", "ok", "ok", "403", "403", "403", "403"),
+    ("POST", "/v1/applications"):                ("401", "ok", "ok", "403", "ok", "403", "403", "403", "403"),
     ("GET", "/v1/applications"):                 ("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
     ("GET", "/v1/applications/{case_id}"):       ("401", "ok", "404", "404", "ok", "ok", "ok", "404", "ok"),
     ("POST", "/v1/applications/{case_id}/acceptance"):
@@ -88,6 +89,7 @@ def _request(p: Platform, method: str, path: str, headers: dict, case: dict) -> 
         "acceptance": {}, "escalation": {"reason": "材料存疑"}, "escalation-decision": {"decision": "accept",
                                                                                     "reason": "同意受理"},
         "withdrawal": {}, "supplements": {"material_ids": [material]},
+        "/v1/delegations": {"agent_ref": "agent-helper-01", "acts": ["apply"], "authorisation_material_id": material},
     }
     if method == "GET":
         return p.client.get(url, headers=headers, params={"purpose": "审查"}).status_code

@@ -233,3 +233,29 @@ def test_the_bus_carries_references_and_sealed_values_never_personal_data(platfo
     for record in records:
         text = record.value.decode() + record.key.decode() + str(record.headers)
         assert "11010519491231002X" not in text and "13800138000" not in text
+
+
+def test_an_agent_acts_only_under_a_recorded_delegation(platform: Platform) -> None:
+    """帮办代办: a helper at the service centre applies for an elderly applicant who authorised them;
+    every act names both; without the authorisation the helper can do nothing for anyone."""
+    owner, helper, stranger = "app-laoli-000001", "agent-helper-0001", "agent-helper-0002"
+    applicant = platform.token("applicant", owner)
+    letter = platform.upload(applicant, "CL-JBR-SQWTS")
+    agent = platform.token("agent", helper)
+    body = {"item_codes": [REGISTRATION], "applicant_ref": owner, "applicant_kind": "enterprise",
+            "answers": platform.answers(f"/v1/catalogue/items/{REGISTRATION}")}
+    refused = platform.post("/v1/applications", agent, body)
+    assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
+    granted = platform.post("/v1/delegations", applicant, {"agent_ref": helper, "acts": ["apply", "supplement"],
+                                                           "authorisation_material_id": letter})
+    assert granted.status_code == 201, granted.text
+    ids = [platform.upload(agent, c, applicant_ref=owner) for c in ("CL-FDDBR-SFZ", "CL-GSZC", "CL-CSSY")]
+    applied = platform.post("/v1/applications", agent, {**body, "material_ids": ids})
+    assert applied.status_code == 201, applied.text
+    case = applied.json()
+    assert case["channel"] == "agent" and case["applicant_ref"] == owner
+    assert platform.client.get(f"/v1/applications/{case['case_id']}", headers=agent).status_code == 200
+    other = platform.token("agent", stranger)
+    assert platform.client.get(f"/v1/applications/{case['case_id']}", headers=other).status_code == 404
+    mine = platform.client.get("/v1/applications", headers=applicant).json()["items"]
+    assert case["case_id"] in [c["case_id"] for c in mine]  # the applicant sees what was done for them

@@ -14,7 +14,9 @@ from onewindow_contracts.values import MaterialSource
 
 from ..domain.catalogue import Catalogue, Item
 from ..domain.vault import StoredMaterial
-from .tables import applicants, application_forms, cases, catalogue_items, credit_marks, material_blobs, materials
+from .tables import (
+    applicants, application_forms, cases, catalogue_items, credit_marks, delegations, material_blobs, materials,
+)
 
 
 def _insert(tx: Transaction, table: sa.Table) -> Any:
@@ -141,3 +143,21 @@ async def list_cases(tx: Transaction, *, applicant_ref: str | None, department: 
     return rows
 
 
+
+
+# --- delegations (帮办代办) ----------------------------------------------------------------------------
+
+async def add_delegation(tx: Transaction, row: dict[str, Any]) -> None:
+    await tx.conn.execute(delegations.insert().values(**row))
+
+
+async def delegation(tx: Transaction, applicant_ref: str, agent_ref: str, act: str, at: datetime) -> dict[str, Any] | None:
+    """The newest delegation from the applicant to the agent that covers `act` and is still valid."""
+    rows = (await tx.conn.execute(
+        sa.select(delegations).where(delegations.c.applicant_ref == applicant_ref, delegations.c.agent_ref == agent_ref)
+        .order_by(delegations.c.created_at.desc())
+    )).mappings().all()
+    for row in rows:
+        if act in row["acts"] and (row["valid_until"] is None or at <= row["valid_until"]):
+            return dict(row)
+    return None

@@ -78,3 +78,15 @@ credit_marks = sa.Table(
     sa.Column("until", sa.Date, nullable=True),
     sa.Column("marked_at", UtcTime(), nullable=False),
 )
+
+# 帮办代办: an applicant's signed authorisation for an agent to act for them.
+delegations = sa.Table(
+    "delegations", metadata,
+    sa.Column("delegation_id", sa.Text, primary_key=True),
+    sa.Column("applicant_ref", sa.Text, nullable=False, index=True),
+    sa.Column("agent_ref", sa.Text, nullable=False, index=True),
+    sa.Column("acts", Json, nullable=False),
+    sa.Column("authorisation", Json, nullable=False),  # MaterialRef of the signed 授权委托书
+    sa.Column("valid_until", UtcTime(), nullable=True),
+    sa.Column("created_at", UtcTime(), nullable=False),
+)

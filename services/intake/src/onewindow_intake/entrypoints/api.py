@@ -142,3 +142,17 @@ async def my_materials(request: Request, principal: Principal = Depends(current_
         stored = await repository.materials_of(uow.tx, principal.subject)
     return [schemas.MaterialOut(**{k: getattr(m, k) for k in schemas.MaterialOut.model_fields}).model_dump(mode="json")
             for m in stored]
+
+
+@router.post("/delegations", status_code=201)
+async def grant_delegation(request: Request, body: schemas.DelegationIn, principal: Principal = Depends(current_principal),
+                           key: str | None = Key) -> Response:
+    """帮办代办: authorise a service-centre helper to act for me, under my signed 授权委托书."""
+    access.require(principal, ActorRole.APPLICANT)
+    cmd = commands.GrantDelegation(access.actor(principal), body.agent_ref, tuple(a.value for a in body.acts),
+                                   body.authorisation_material_id, body.valid_until)
+
+    async def work(uow: UnitOfWork) -> dict[str, Any]:
+        return await HANDLERS[commands.GrantDelegation](cmd, uow)
+
+    return await _run(request, principal, key, body.model_dump(mode="json"), 201, work)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from onewindow_contracts.intake import EscalationDecision
+from onewindow_contracts.intake import DelegatedAct, EscalationDecision
 from onewindow_contracts.values import ApplicantKind, Channel, DeliveryMethod
 
 
@@ -38,6 +38,13 @@ class ApplicationIn(Strict):
     applicant_ref: str | None = Field(default=None, max_length=64, description="for an agent: whom they act for")
     region_code: str | None = Field(default=None, pattern=r"^(\d{6}|\d{12})$")
     use_e_licences: bool = True
+
+
+class DelegationIn(Strict):
+    agent_ref: str = Field(min_length=8, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")
+    acts: list[DelegatedAct] = Field(min_length=1, max_length=4)
+    authorisation_material_id: str = Field(max_length=64, description="the signed 授权委托书, uploaded first")
+    valid_until: datetime | None = None
 
 
 class AcceptanceIn(Strict):

@@ -4,7 +4,10 @@ Revision ID: intake_0002
 """
 from alembic import op
 
-from onewindow_intake.adapters.tables import metadata
+from onewindow_intake.adapters import tables
+
+# The tables as of this revision; tables added later come with their own revisions.
+_TABLES = ("catalogue_items", "applicants", "materials", "material_blobs", "application_forms", "cases", "credit_marks")
 
 revision = "intake_0002"
 down_revision = "intake_0001"
@@ -13,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    metadata.create_all(op.get_bind())
+    tables.metadata.create_all(op.get_bind(), tables=[tables.metadata.tables[name] for name in _TABLES])
 
 
 def downgrade() -> None:
-    metadata.drop_all(op.get_bind())
+    tables.metadata.drop_all(op.get_bind(), tables=[tables.metadata.tables[name] for name in _TABLES])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from onewindow_contracts.intake import EscalationDecision
@@ -45,6 +45,17 @@ class SubmitApplication:
     delivery_method: DeliveryMethod = DeliveryMethod.WINDOW_PICKUP
     delivery_address: str | None = None
     use_e_licences: bool = True  # 免证办: consent to fetch held licences instead of asking for copies
+
+
+@dataclass(frozen=True)
+class GrantDelegation:
+    """帮办代办: the applicant authorises an agent, with a signed 授权委托书 from the vault."""
+
+    actor: Actor
+    agent_ref: str
+    acts: tuple[str, ...]
+    authorisation_material_id: str
+    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True)

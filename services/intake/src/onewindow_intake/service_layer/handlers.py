@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from onewindow_chassis import timers
 from onewindow_chassis.clock import SHANGHAI
-from onewindow_contracts.intake import ApplicationReceived, CommitmentSigned
+from onewindow_contracts.intake import ApplicationReceived, CommitmentSigned, DelegatedAct, DelegationRecorded
 from onewindow_contracts.materials import MaterialAccessed
-from onewindow_contracts.values import Actor, ActorRole, Channel, DeliveryMethod, ItemRef, MaterialSource
+from onewindow_contracts.values import Actor, ActorRole, Channel, DeliveryMethod, ItemRef, MaterialRef, MaterialSource
 
 from ..adapters import repository
 from ..domain.application import Application
-from ..domain.errors import invalid, not_found
+from ..domain.errors import forbidden, invalid, not_found
 from ..domain.forms import validate_form
 from ..domain.vault import StoredMaterial, assemble, check_upload, valid_until
 from . import commands
@@ -46,8 +46,30 @@ async def register_applicant(uow: UnitOfWork, identity: commands.Identity) -> st
     return ref
 
 
+async def delegated(uow: UnitOfWork, actor: Actor, applicant_ref: str, act: DelegatedAct) -> dict | None:
+    """For an agent: the applicant's valid delegation covering `act`, or a refusal. Others: None."""
+    if actor.role is not ActorRole.AGENT:
+        return None
+    found = await repository.delegation(uow.tx, applicant_ref, actor.ref, act.value, uow.now)
+    if found is None:
+        raise forbidden("no_delegation", "未取得申请人对此事项的代办授权", "No delegation from this applicant covers this act")
+    return found
+
+
+async def grant_delegation(cmd: commands.GrantDelegation, uow: UnitOfWork) -> dict:
+    applicant = cmd.actor.ref
+    letter = (await _chosen(uow, applicant, (cmd.authorisation_material_id,))).popitem()[1]
+    acts = [DelegatedAct(a).value for a in cmd.acts]
+    row = {"delegation_id": f"dlg-{uuid.uuid4().hex[:16]}", "applicant_ref": applicant, "agent_ref": cmd.agent_ref,
+           "acts": acts, "authorisation": letter.ref().model_dump(mode="json"), "valid_until": cmd.valid_until,
+           "created_at": uow.now}
+    await repository.add_delegation(uow.tx, row)
+    return row
+
+
 async def upload_material(cmd: commands.UploadMaterial, uow: UnitOfWork) -> StoredMaterial:
     """Keep a document once per applicant and type: the same bytes again give back the same material."""
+    await delegated(uow, cmd.actor, cmd.applicant_ref, DelegatedAct.APPLY)
     material_type = uow.services.catalogue.material_types.get(cmd.type_code)
     if material_type is None:
         raise invalid("material_type_unknown", "未知的材料类型", "Unknown material type", type_code=cmd.type_code)
@@ -112,6 +134,7 @@ def _commitment_document(uow: UnitOfWork, cmd: commands.SubmitApplication, case_
 
 async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -> Application:
     """一窗受理: receive one form and one set of materials; accept at once what may be accepted online."""
+    delegation = await delegated(uow, cmd.actor, cmd.applicant_ref, DelegatedAct.APPLY)  # before anything else
     catalogue = uow.services.catalogue
     items = catalogue.items_for(bundle_code=cmd.bundle_code, item_codes=cmd.item_codes)
     answers = validate_form(catalogue.form_for(items), cmd.answers)
@@ -146,8 +169,12 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
             item_version=item.version), notice_version=COMMITMENT_NOTICE, commitment=document.ref(),
             signed_by=cmd.actor, signed_at=uow.now))
     barred = await repository.credit_barred(uow.tx, cmd.applicant_ref, uow.services.today())
+    recorded = [] if delegation is None else [DelegationRecorded(
+        case_id=case_id, delegation_id=delegation["delegation_id"], applicant_ref=cmd.applicant_ref, agent=cmd.actor,
+        acts=tuple(DelegatedAct(a) for a in delegation["acts"]), recorded_at=uow.now,
+        authorisation=MaterialRef.model_validate(delegation["authorisation"]), valid_until=delegation["valid_until"])]
     application = Application(case_id)
-    await uow.save(application, Application.receive(received, items, commitments, barred))
+    await uow.save(application, [*recorded, *Application.receive(received, items, commitments, barred)])
     for document, content in documents:  # kept once the rules allowed the commitments
         await repository.store_material(uow.tx, document, content)
     await repository.save_form(uow.tx, case_id, await _sealed_answers(uow, cmd.applicant_ref, items, answers))
@@ -219,6 +246,7 @@ async def decide_escalation(cmd: commands.DecideEscalation, uow: UnitOfWork) -> 
 
 async def withdraw_application(cmd: commands.WithdrawApplication, uow: UnitOfWork) -> Application:
     application = await uow.application(cmd.case_id)
+    await delegated(uow, cmd.actor, application.applicant_ref, DelegatedAct.APPLY)
     await uow.save(application, application.withdraw(cmd.actor, uow.now, cmd.reason))
     await timers.cancel(uow.tx, f"{SUPPLEMENT_DEADLINE}:{cmd.case_id}", uow.now)
     return application
@@ -226,6 +254,7 @@ async def withdraw_application(cmd: commands.WithdrawApplication, uow: UnitOfWor
 
 async def supplement_materials(cmd: commands.SupplementMaterials, uow: UnitOfWork) -> Application:
     application = await uow.application(cmd.case_id)
+    await delegated(uow, cmd.actor, application.applicant_ref, DelegatedAct.SUPPLEMENT)
     chosen = await _chosen(uow, application.applicant_ref, cmd.material_ids)
     refs = [m.ref() for m in chosen.values()]
     await uow.save(application, application.supplement(cmd.actor, uow.now, refs, _items_of(uow, application)))
@@ -259,6 +288,7 @@ async def supplement_deadline_passed(timer: timers.Timer, uow: UnitOfWork) -> No
 
 
 HANDLERS = {
+    commands.GrantDelegation: grant_delegation,
     commands.UploadMaterial: upload_material,
     commands.SubmitApplication: submit_application,
     commands.AcceptApplication: accept_application,
