@@ -52,6 +52,6 @@ class Platform:
         return {f["code"]: (f["choices"][0] if f["type"] == "choice" else by_type[f["type"]]) for f in form}
 
 
-def start(settings: Settings) -> tuple[TestClient, ManualClock]:
+def start(settings: Settings, licences: Any = None) -> tuple[TestClient, ManualClock]:
     clock = ManualClock(MONDAY_0030)
-    return TestClient(create_app(settings, clock=clock)), clock
+    return TestClient(create_app(settings, clock=clock, licences=licences)), clock

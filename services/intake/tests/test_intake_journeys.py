@@ -259,3 +259,24 @@ def test_an_agent_acts_only_under_a_recorded_delegation(platform: Platform) -> N
     assert platform.client.get(f"/v1/applications/{case['case_id']}", headers=other).status_code == 404
     mine = platform.client.get("/v1/applications", headers=applicant).json()["items"]
     assert case["case_id"] in [c["case_id"] for c in mine]  # the applicant sees what was done for them
+
+
+def test_licence_free_a_held_e_licence_stands_in_for_the_copy(platform: Platform, licences) -> None:  # type: ignore[no-untyped-def]
+    """免证办: the business licence is not uploaded; intake fetches the e-licence the enterprise holds."""
+    zhao = platform.token("applicant", "app-zhaomin-00001")
+    ids = [platform.upload(zhao, c) for c in ("CL-FDDBR-SFZ", "CL-CSSY", "CL-PMBZT", "CL-SPGYLC", "CL-SPAQZD", "CL-JKZM")]
+    reply = platform.post("/v1/applications", zhao, {"item_codes": [FOOD], "applicant_kind": "enterprise",
+                                                     "answers": platform.answers(f"/v1/catalogue/items/{FOOD}"),
+                                                     "material_ids": ids})
+    assert reply.status_code == 201, reply.text
+    licence = next(m for m in reply.json()["materials"] if m["type_code"] == "CL-YYZZ")
+    assert licence["source"] == "e_licence" and licence["licence_id"].startswith("1.2.156.3005.2.")
+    assert ("app-zhaomin-00001", "LIC-YYZZ") in licences.asked
+    assert reply.json()["status"] == "accepted"  # nothing missing: the licence stood in
+    qian = platform.token("applicant", "app-qianwei-00001")
+    ids = [platform.upload(qian, c) for c in ("CL-FDDBR-SFZ", "CL-CSSY", "CL-PMBZT", "CL-SPGYLC", "CL-SPAQZD", "CL-JKZM")]
+    declined = platform.post("/v1/applications", qian, {"item_codes": [FOOD], "applicant_kind": "enterprise",
+                                                        "answers": platform.answers(f"/v1/catalogue/items/{FOOD}"),
+                                                        "material_ids": ids, "use_e_licences": False})
+    assert declined.json()["status"] == "received"  # without consent, the copy is asked for at the window
+    assert ("app-qianwei-00001", "LIC-YYZZ") not in licences.asked
