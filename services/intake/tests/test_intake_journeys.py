@@ -57,6 +57,8 @@ def test_journey_1_a_bundle_with_one_form_reuses_an_earlier_material(platform: P
     grants = {m["type_code"]: set(m["granted_to"]) for m in case["materials"]}
     assert grants["CL-ZPXGT"] == {SIGNBOARD_DEPT}  # the signboard drawing goes to 城管 only
     assert TAX_DEPT not in grants["CL-CSSY"] and SIGNBOARD_DEPT in grants["CL-CSSY"]
+    # 申请表: each department gets its own items' answers, as a material shared with it alone
+    assert grants[f"CL-SQB:{SIGNBOARD_DEPT}"] == {SIGNBOARD_DEPT} and len([t for t in grants if t.startswith("CL-SQB:")]) == 5
 
     lease = next(m["material_id"] for m in case["materials"] if m["type_code"] == "CL-CSSY")
     signboard = platform.token("department_reviewer", department=SIGNBOARD_DEPT)

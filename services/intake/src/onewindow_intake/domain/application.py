@@ -30,7 +30,7 @@ from onewindow_contracts.materials import (
 )
 from onewindow_contracts.values import Actor, ActorRole, ItemRef, MaterialRef
 
-from .catalogue import Item, produced_in_case
+from .catalogue import Item, department_of_form, produced_in_case
 from .errors import conflict, forbidden, invalid
 
 
@@ -187,6 +187,8 @@ class Application:
         granted = []
         for material in materials:
             departments = sorted({i.record.department_code for i in items if material.type_code in i.material_codes()})
+            if (form_of := department_of_form(material.type_code)) is not None:
+                departments = [form_of]
             if departments:
                 granted.append(material.model_copy(update={"granted_to": tuple(departments)}))
         if not granted:

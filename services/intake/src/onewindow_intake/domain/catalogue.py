@@ -60,6 +60,20 @@ class Bundle:
     applicant_kind: str
 
 
+FORM_TYPE = "CL-SQB"  # 申请表
+
+
+def form_type_for(department_code: str) -> str:
+    """申请表 as a material: each department gets the answers to its own items' questions only, kept in
+    the vault and shared like any other material (so every read of it is granted and audited)."""
+    return f"{FORM_TYPE}:{department_code}"
+
+
+def department_of_form(type_code: str) -> str | None:
+    prefix = FORM_TYPE + ":"
+    return type_code[len(prefix):] if type_code.startswith(prefix) else None
+
+
 def produced_in_case(items: Iterable[Item]) -> set[str]:
     """Material types that an item of the same case yields as a licence (证照联办: the 营业执照 of the
     registration item stands in, through 免证办, for the copy the food licence would ask for). The

@@ -18,6 +18,7 @@ from ..adapters import repository
 from ..domain.application import Application
 from ..domain.errors import forbidden, invalid, not_found
 from ..domain.forms import validate_form
+from ..domain.catalogue import form_type_for
 from ..domain.vault import StoredMaterial, assemble, check_upload, valid_until
 from . import commands
 from .unit_of_work import UnitOfWork
@@ -144,6 +145,8 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
     on_file = await repository.materials_of(uow.tx, cmd.applicant_ref)
     refs = assemble(catalogue.materials_for(items), chosen, on_file, uow.services.today())
     case_id = case_number(cmd.region_code, uow.now)
+    forms = _department_forms(uow, cmd.applicant_ref, case_id, items, answers)
+    refs += [stored.ref() for stored, _ in forms]
     contact = address = None
     if phone := answers.get("contact_phone"):
         contact = await uow.services.vault.seal(uow.tx, cmd.applicant_ref, phone, uow.now)
@@ -175,7 +178,7 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
         authorisation=MaterialRef.model_validate(delegation["authorisation"]), valid_until=delegation["valid_until"])]
     application = Application(case_id)
     await uow.save(application, [*recorded, *Application.receive(received, items, commitments, barred)])
-    for document, content in documents:  # kept once the rules allowed the commitments
+    for document, content in [*documents, *forms]:  # kept once the rules allowed the application
         await repository.store_material(uow.tx, document, content)
     await repository.save_form(uow.tx, case_id, await _sealed_answers(uow, cmd.applicant_ref, items, answers))
     online = cmd.channel in (Channel.ONLINE, Channel.MOBILE)
@@ -183,6 +186,22 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
         await uow.save(application, application.accept(PLATFORM, uow.now, items, notice_no=_notice(case_id, "SL"),
                                                         allow_missing=False, supplement_due_on=None))
     return application
+
+
+def _department_forms(uow: UnitOfWork, applicant_ref: str, case_id: str, items: list,
+                      answers: dict) -> list[tuple[StoredMaterial, bytes]]:
+    """申请表 per department: the answers to that department's own items' questions, nothing more."""
+    forms = []
+    for department in sorted({i.record.department_code for i in items}):
+        fields = {code for i in items if i.record.department_code == department for code in i.form_fields}
+        document = json.dumps({"case_id": case_id, "department_code": department,
+                               "answers": {c: v for c, v in answers.items() if c in fields}},
+                              ensure_ascii=False, sort_keys=True).encode()
+        forms.append((StoredMaterial(
+            repository.new_material_id(), applicant_ref, form_type_for(department), hashlib.sha256(document).hexdigest(),
+            len(document), "application/json", f"form-{case_id}-{department}.json", MaterialSource.UPLOADED, None,
+            None, uow.now), document))
+    return forms
 
 
 async def _sealed_answers(uow: UnitOfWork, applicant_ref: str, items: list, answers: dict) -> dict:
