@@ -34,6 +34,14 @@ class PermanentError(Exception):
     """The message can never be handled (bad data, unknown version): dead-letter it at once."""
 
 
+class NotYet(Exception):
+    """The message needs a fact from another topic that has not arrived yet (topics are not ordered with
+    each other): retried patiently, for minutes rather than milliseconds, before it is dead-lettered."""
+
+
+PATIENCE = 15  # NotYet gets this many times the usual attempts
+
+
 @dataclass
 class ConsumerStats:
     handled: int = 0
@@ -119,7 +127,8 @@ class Consumer:
                     log.warning("consumer %s waiting out an outage: %s", self.name, type(error).__name__)
                 else:
                     attempt += 1
-                    if attempt >= self.max_attempts:
+                    limit = self.max_attempts * (PATIENCE if isinstance(error, NotYet) else 1)
+                    if attempt >= limit:
                         await self._dead_letter(record, error)
                         return
                 await asyncio.sleep(backoff)

@@ -10,9 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from .db import Transaction
 from .problems import DomainError
@@ -59,3 +63,35 @@ async def remember(tx: Transaction, principal: str, key: str, fingerprint: str, 
             body=reply.body, created_at=at,
         )
     )
+
+
+class _Raced(Exception):
+    pass
+
+
+async def respond_once(
+    method: str, path: str, owner: str, key: str | None, body: Any, status: int,
+    open_uow: Callable[[], AbstractAsyncContextManager[Any]], work: Callable[[Any], Awaitable[Any]],
+) -> Reply:
+    """Run `work(uow)` once per (owner, Idempotency-Key), inside the unit of work that also stores the
+    reply: a retry gets the first reply; a concurrent duplicate loses the race and gets it too.
+    `open_uow()` yields an object with `.tx` and `.now`; the reply body is `work`'s result as JSON."""
+    if not key:
+        raise DomainError("invalid", "idempotency_key_required", "缺少 Idempotency-Key 请求头",
+                          "The Idempotency-Key header is required")
+    fingerprint = request_hash(method, path, body)
+    try:
+        async with open_uow() as uow:
+            if (earlier := await recall(uow.tx, owner, key, fingerprint)) is not None:
+                return earlier
+            reply = Reply(status, orjson.dumps(await work(uow), default=str))
+            try:
+                await remember(uow.tx, owner, key, fingerprint, reply, uow.now)
+            except IntegrityError as error:
+                raise _Raced() from error  # rolls this attempt back whole
+    except _Raced:
+        async with open_uow() as uow:
+            earlier = await recall(uow.tx, owner, key, fingerprint)
+        assert earlier is not None
+        return earlier
+    return reply

@@ -3,11 +3,9 @@ unit of work (with the request's Idempotency-Key), and answers; rules live in th
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
 
 from onewindow_chassis import idempotency
 from onewindow_chassis.auth import Principal, current_principal
@@ -33,30 +31,9 @@ def services(request: Request) -> Services:
 async def _run(request: Request, principal: Principal, key: str | None, body: Any, status: int,
                work: Any) -> Response:
     """Run `work(uow)` once per Idempotency-Key: a retry gets the first reply, a race loses to it."""
-    if not key:
-        raise invalid("idempotency_key_required", "缺少 Idempotency-Key 请求头", "The Idempotency-Key header is required")
-    fingerprint = idempotency.request_hash(request.method, request.url.path, body)
-    owner = f"{principal.role}:{principal.subject}"
-    svc = services(request)
-    try:
-        async with svc.uow() as uow:
-            if (reply := await idempotency.recall(uow.tx, owner, key, fingerprint)) is not None:
-                return Response(reply.body, reply.status_code, media_type="application/json")
-            payload = json.dumps(await work(uow), ensure_ascii=False, default=str).encode()
-            try:
-                await idempotency.remember(uow.tx, owner, key, fingerprint, idempotency.Reply(status, payload), uow.now)
-            except IntegrityError as error:
-                raise _Raced() from error  # rolls this attempt back whole
-    except _Raced:  # the same key ran concurrently and committed first: answer as it did
-        async with svc.uow() as uow:
-            reply = await idempotency.recall(uow.tx, owner, key, fingerprint)
-        assert reply is not None
-        return Response(reply.body, reply.status_code, media_type="application/json")
-    return Response(payload, status, media_type="application/json")
-
-
-class _Raced(Exception):
-    pass
+    reply = await idempotency.respond_once(request.method, request.url.path, f"{principal.role}:{principal.subject}",
+                                           key, body, status, services(request).uow, work)
+    return Response(reply.body, reply.status_code, media_type="application/json")
 
 
 def case_view(uow: UnitOfWork, application: Application) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""Approval's ports: intake's forms (read over HTTP under the department's grant, and so audited),
+and the registries 秒批 rules consult (population, civil affairs, social security)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+
+class IntakeForms:
+    """Reads the department's 申请表 through intake's audited materials endpoint, as that department's
+    system (a client-credentials token for the department)."""
+
+    def __init__(self, base_url: str, token_for: Callable[[str], str],
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token_for = token_for
+        self.transport = transport
+
+    async def answers(self, case_id: str, material_id: str, department_code: str) -> dict[str, Any] | None:
+        async with httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=10) as client:
+            reply = await client.get(
+                f"/v1/applications/{case_id}/materials/{material_id}", params={"purpose": "秒批：按规则核验申请条件"},
+                headers={"Authorization": f"Bearer {self.token_for(department_code)}"})
+        if reply.status_code == 404:
+            return None
+        reply.raise_for_status()  # anything else is an outage: the consumer waits and tries again
+        return dict(json.loads(reply.content)["answers"])
+
+
+class DemoRegistries:
+    """Stand-in for the registries the rules consult (人口库, 民政, 人社): everyone found in good standing,
+    living where their ID number was issued. A province wires its real systems behind `facts`."""
+
+    async def facts(self, rule_set: str, answers: dict[str, Any]) -> dict[str, Any]:
+        id_number = next((str(v) for k, v in answers.items() if k.endswith("id_number")), "")
+        return {"household_region": id_number[:6], "household_status": "normal", "already_receiving": False,
+                "sscard_account_active": True, "relation_verified": True}

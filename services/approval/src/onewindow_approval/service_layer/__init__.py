@@ -1,0 +1,1 @@
+"""Approval's use cases: what happens when intake accepts, and what reviewers decide."""
