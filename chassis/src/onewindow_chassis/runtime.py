@@ -38,6 +38,7 @@ class ServiceRuntime:
     topics: Sequence[TopicSpec] = ()
     subscriptions: Sequence[Subscription] = ()
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    group_prefix: str = ""
     consumers: list[Consumer] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -49,11 +50,12 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, self.bus.publisher(), source=f"/onewindow/{self.service}")
         self._spawn(self.relay.run(self._stop), "relay")
         for subscription in self.subscriptions:
-            source = self.bus.consumer(*subscription.topics, group_id=subscription.group)
+            group = self.group_prefix + subscription.group
+            source = self.bus.consumer(*subscription.topics, group_id=group)
             await source.start()
             self._sources.append(source)
             consumer = Consumer(
-                self.db, name=subscription.group, topics=subscription.topics, handler=subscription.handler,
+                self.db, name=group, topics=subscription.topics, handler=subscription.handler,
                 kafka_consumer=source, dead_letters=self.bus.producer(), clock=self.clock,
             )
             self.consumers.append(consumer)

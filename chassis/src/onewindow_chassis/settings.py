@@ -23,6 +23,7 @@ class ServiceSettings(BaseSettings):
     bus_path: Path = Path("var/bus.db")
     master_key: SecretStr = SecretStr(DEVELOPMENT_MASTER_KEY)
     migrate_on_start: bool = True
+    consumer_group_prefix: str = ""  # e.g. a test run's own prefix, so its groups start from the beginning
     # Who issues the tokens people and machines present (an OIDC provider; an OAuth2 server for
     # client credentials), and its public key set (JWKS, JSON). Unset only in the embedded default and
     # tests, where a development issuer derived from the master key stands in.

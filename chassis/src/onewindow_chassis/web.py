@@ -74,7 +74,7 @@ def service_app(
         bus = open_bus(kafka_bootstrap=settings.kafka_bootstrap_servers, embedded_path=settings.bus_path, client_id=name)
         app.state.runtime = ServiceRuntime(
             name, app.state.db, bus, app.state.clock, topics=topics, subscriptions=wiring.subscriptions,
-            timer_handlers=wiring.timer_handlers,
+            timer_handlers=wiring.timer_handlers, group_prefix=settings.consumer_group_prefix,
         )
         await app.state.runtime.start()
         try:

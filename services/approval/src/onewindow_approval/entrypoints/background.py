@@ -30,4 +30,7 @@ def subscriptions(services: Services) -> list[Subscription]:
             raise PermanentError(f"undecodable {message.type}: {type(error).__name__}") from error
         await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
 
-    return [Subscription("approval.intake", [CATALOGUE.name, INTAKE.name], handle)]
+    # Two groups, two loops: a case event that waits for its catalogue version (NotYet) must not hold up
+    # the very consumer that would bring that version in.
+    return [Subscription("approval.catalogue", [CATALOGUE.name], handle),
+            Subscription("approval.intake", [INTAKE.name], handle)]

@@ -60,8 +60,16 @@ async def heard_commitment(event: CommitmentSigned, uow: UnitOfWork) -> None:
 
 
 async def heard_shared(event: MaterialsShared, uow: UnitOfWork) -> None:
+    """Materials granted to departments; the 申请表 among them lets 秒批 decide (intake shares right
+    after accepting, so this is where an instant item first has its inputs)."""
     await _update_intake_case(uow, event.case_id,
                               lambda row: row["materials"].extend(m.model_dump(mode="json") for m in event.materials))
+    case = await uow.case(event.case_id, must_exist=False)
+    for code, item in list(case.items.items()):
+        if item.mode is ApprovalMode.INSTANT and item.status is ItemStatus.IN_REVIEW:
+            record = await repository.item(uow.tx, item.ref.item_code, item.ref.item_version)
+            if record is not None and record.instant_rule_set:
+                await _instant(uow, case, code, record.instant_rule_set)
 
 
 async def heard_accepted(event: ApplicationAccepted, uow: UnitOfWork) -> None:
