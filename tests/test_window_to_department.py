@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,7 @@ def test_parallel_items_go_to_their_departments_at_once_and_wait_only_where_the_
 def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: Platform) -> None:
     """Sun Lei's hygiene licence is approved on his commitment; the random draw picks it; the inspection
     finds it false: his credit is marked, and intake refuses his next commitment."""
-    sun = platform.token("applicant", "app-sunlei-00101")
+    sun = platform.token("applicant", f"app-sunlei-{uuid.uuid4().hex[:8]}")  # a mark outlives a test on one broker
     ids = [platform.upload(sun, c) for c in ("CL-YYZZ", "CL-FDDBR-SFZ", "CL-PMBZT")]
     body = {"item_codes": [HYGIENE], "applicant_kind": "enterprise", "commitments": [HYGIENE],
             "answers": platform.answers(f"/v1/catalogue/items/{HYGIENE}"), "material_ids": ids}
@@ -190,3 +190,83 @@ def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: P
         assert time.monotonic() < deadline, again.text
         time.sleep(0.3)
     assert again.json()["code"] == "commitment_barred_by_credit"
+
+
+def _food_case(platform: Platform, applicant: str, materials: tuple[str, ...], allow_missing: bool = False) -> str:
+    """Zhao Min's food business licence, handed in at the window and accepted by the clerk."""
+    clerk = platform.token("window_clerk")
+    holder = platform.token("applicant", applicant)
+    ids = [platform.upload(holder, c) for c in materials]
+    reply = platform.post(platform.intake, "/v1/applications", holder, {
+        "item_codes": [FOOD], "applicant_kind": "enterprise", "material_ids": ids, "use_e_licences": False,
+        "answers": platform.answers(f"/v1/catalogue/items/{FOOD}")})
+    assert reply.status_code == 201, reply.text
+    case_id = reply.json()["case_id"]
+    if reply.json()["status"] != "accepted":
+        accepted = platform.post(platform.intake, f"/v1/applications/{case_id}/acceptance", clerk,
+                                 {"allow_missing": allow_missing})
+        assert accepted.status_code == 200, accepted.text
+    return case_id
+
+
+FOOD = "330100-SCJGJ-XK-002"
+FOOD_DEPT = "330100-SCJGJ"
+ALL_FOOD = ("CL-YYZZ", "CL-FDDBR-SFZ", "CL-CSSY", "CL-PMBZT", "CL-SPGYLC", "CL-SPAQZD", "CL-JKZM")
+
+
+def test_journey_5_a_correction_stops_the_clock_and_the_deadline_moves_by_the_paused_days(platform: Platform) -> None:
+    case_id = _food_case(platform, "app-zhaomin-00501", ALL_FOOD)
+    before = platform.case(case_id)["items"][0]
+    reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
+    url = f"/v1/cases/{case_id}/items/{FOOD}"
+    suspended = platform.post(platform.approval, f"{url}/suspension", reviewer, {
+        "reason": "correction", "note": "平面布置图字迹不清，请重新提交", "requested_type_codes": ["CL-PMBZT"]})
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["items"][0]["clock"] == "paused"
+    zhao = platform.token("applicant", "app-zhaomin-00501")
+    corrections = []
+    deadline = time.monotonic() + 30
+    while not corrections:  # intake hears of the request over the bus
+        corrections = platform.intake.get(f"/v1/applications/{case_id}", headers=zhao).json()["corrections"]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert corrections[0]["requested"] == ["CL-PMBZT"] and "字迹不清" in corrections[0]["note"]
+
+    platform.clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=timezone(timedelta(hours=8))))  # a week later
+    zhao = platform.token("applicant", "app-zhaomin-00501")
+    drawing = platform.upload(zhao, "CL-PMBZT")
+    answered = platform.post(platform.intake, f"/v1/applications/{case_id}/supplements", zhao, {"material_ids": [drawing]})
+    assert answered.status_code == 200, answered.text
+    after = platform.case(case_id, until=lambda c: c["items"][0]["status"] == "in_review")["items"][0]
+    # accepted and stopped Tuesday 3 March (a day the clock never counts), resumed Tuesday 10 March:
+    # the 4th, 5th, 6th, 9th and 10th did not count
+    assert after["paused_working_days"] == 5
+    assert after["due_on"] == "2026-03-17"  # committed 5 days: Tuesday 10 March + 5 more, not 10 March
+    assert date.fromisoformat(after["due_on"]) > date.fromisoformat(before["due_on"])
+    assert platform.post(platform.approval, f"{url}/decision", platform.token("department_reviewer", department=FOOD_DEPT),
+                         {"approve": True}).status_code == 200
+
+
+def test_a_rong_que_result_is_held_until_the_owed_material_arrives(platform: Platform) -> None:
+    case_id = _food_case(platform, "app-zhaomin-00502", ALL_FOOD[:-1], allow_missing=True)
+    reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
+    platform.case(case_id)
+    approved = platform.post(platform.approval, f"/v1/cases/{case_id}/items/{FOOD}/decision", reviewer,
+                             {"approve": True, "reason": "审查通过"})
+    assert approved.status_code == 200 and approved.json()["items"][0]["result_held"] is True
+    zhao = platform.token("applicant", "app-zhaomin-00502")
+    health = platform.upload(zhao, "CL-JKZM")
+    assert platform.post(platform.intake, f"/v1/applications/{case_id}/supplements", zhao,
+                         {"material_ids": [health]}).status_code == 200
+    released = platform.case(case_id, until=lambda c: not c["items"][0]["result_held"])
+    assert released["concluded"]
+
+
+def test_a_withdrawn_application_ends_its_items_as_not_completed(platform: Platform) -> None:
+    case_id = _food_case(platform, "app-zhaomin-00503", ALL_FOOD)
+    platform.case(case_id)
+    zhao = platform.token("applicant", "app-zhaomin-00503")
+    assert platform.post(platform.intake, f"/v1/applications/{case_id}/withdrawal", zhao,
+                         {"reason": "不再开店"}).status_code == 200
+    ended = platform.case(case_id, until=lambda c: c["concluded"])
+    assert ended["items"][0]["status"] == "terminated"

@@ -140,10 +140,10 @@ async def _maybe_draw_for_verification(uow: UnitOfWork, case: ApprovalCase, code
 async def heard_supplemented(event: MaterialsSupplemented, uow: UnitOfWork) -> None:
     """补齐补正: release held results when nothing is owed; resume an item whose correction arrived."""
     outstanding = set(event.outstanding_type_codes)
+    case = await uow.case(event.case_id, must_exist=False)  # with what was owed until now
     await _update_intake_case(uow, event.case_id, lambda row: row.__setitem__(
         "owed", {code: [t for t in types if t in outstanding] for code, types in row["owed"].items()
                  if set(types) & outstanding}))
-    case = await uow.case(event.case_id, must_exist=False)
     if not case.items:
         return
     await uow.save(case, case.supplemented(outstanding, uow.now))

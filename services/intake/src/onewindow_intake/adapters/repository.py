@@ -15,7 +15,8 @@ from onewindow_contracts.values import MaterialSource
 from ..domain.catalogue import Catalogue, Item
 from ..domain.vault import StoredMaterial
 from .tables import (
-    applicants, application_forms, cases, catalogue_items, credit_marks, delegations, material_blobs, materials,
+    applicants, application_forms, cases, catalogue_items, corrections, credit_marks, delegations, material_blobs,
+    materials,
 )
 
 
@@ -161,3 +162,19 @@ async def delegation(tx: Transaction, applicant_ref: str, agent_ref: str, act: s
         if act in row["acts"] and (row["valid_until"] is None or at <= row["valid_until"]):
             return dict(row)
     return None
+
+
+# --- corrections (补正) ---------------------------------------------------------------------------------
+
+async def add_correction(tx: Transaction, row: dict[str, Any]) -> None:
+    await tx.conn.execute(_insert(tx, corrections).values(**row).on_conflict_do_nothing())
+
+
+async def open_corrections(tx: Transaction, case_id: str) -> list[dict[str, Any]]:
+    rows = await tx.conn.execute(sa.select(corrections).where(corrections.c.case_id == case_id,
+                                                              corrections.c.answered_at.is_(None)))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def answer_correction(tx: Transaction, suspension_id: str, at: datetime) -> None:
+    await tx.conn.execute(corrections.update().where(corrections.c.suspension_id == suspension_id).values(answered_at=at))

@@ -90,3 +90,16 @@ delegations = sa.Table(
     sa.Column("valid_until", UtcTime(), nullable=True),
     sa.Column("created_at", UtcTime(), nullable=False),
 )
+
+# 补正: corrections departments asked for (heard from approval's ItemSuspended), until answered.
+corrections = sa.Table(
+    "corrections", metadata,
+    sa.Column("suspension_id", sa.Text, primary_key=True),
+    sa.Column("case_id", sa.Text, nullable=False, index=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("department_code", sa.Text, nullable=False),
+    sa.Column("requested", Json, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("requested_at", UtcTime(), nullable=False),
+    sa.Column("answered_at", UtcTime(), nullable=True),
+)

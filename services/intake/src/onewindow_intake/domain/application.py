@@ -174,6 +174,24 @@ class Application:
         )
         return [supplemented, *self._share(by, at, items, useful)]
 
+    def correct(self, by: Actor, at: datetime, materials: Sequence[MaterialRef], suspension_id: str,
+                requested: set[str], department_code: str) -> list[Event]:
+        """补正: a department asked for corrected materials (its item's clock stopped); here they are."""
+        if by.applicant_ref != self.applicant_ref and by.role is not ActorRole.WINDOW_CLERK:
+            raise forbidden("not_the_applicant", "仅申请人、代办人或窗口可补正材料", "Only the applicant side or the window corrects")
+        self._expect(Status.ACCEPTED)
+        useful = [m for m in materials if m.type_code in requested]
+        if not useful:
+            raise invalid("not_requested", "所交材料并非要求补正的材料", "None of these materials was asked for",
+                          requested=sorted(requested))
+        corrected = MaterialsSupplemented(
+            case_id=self.case_id, cause=SupplementCause.CORRECTION_REQUESTED, suspension_id=suspension_id,
+            materials=tuple(useful), outstanding_type_codes=tuple(sorted(requested - {m.type_code for m in useful})),
+            supplemented_by=by, supplemented_at=at)
+        shared = MaterialsShared(case_id=self.case_id, shared_by=by, shared_at=at, materials=tuple(
+            m.model_copy(update={"granted_to": (department_code,)}) for m in useful))
+        return [corrected, shared]
+
     def miss_supplement_deadline(self, at: datetime) -> list[Event]:
         """The deadline timer fired: if anything is still owed, the case ends as not completed."""
         owed = set().union(*self.owed.values()) if self.owed else set()

@@ -106,7 +106,11 @@ async def _visible(uow: UnitOfWork, principal: Principal, case_id: str) -> str:
 async def get_application(request: Request, case_id: str, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     async with services(request).uow() as uow:
         await _visible(uow, principal, case_id)
-        return case_view(uow, await uow.application(case_id))
+        view = case_view(uow, await uow.application(case_id))
+        view["corrections"] = [  # 补正: what a department asked the applicant to correct, and why
+            {k: c[k] for k in ("suspension_id", "item_code", "department_code", "requested", "note")}
+            for c in await repository.open_corrections(uow.tx, case_id)]
+        return view
 
 
 def _command_endpoint(path: str, schema: type, build: Any, doc: str) -> None:

@@ -11,6 +11,7 @@ from onewindow_chassis.runtime import Subscription
 from onewindow_chassis.timers import Timer
 from onewindow_contracts.base import ContractError, decode
 from onewindow_contracts.topics import APPROVAL
+from onewindow_contracts.approval import ItemSuspended, SuspensionReason
 from onewindow_contracts.verification import CreditMarked
 
 from ..adapters import repository
@@ -19,15 +20,22 @@ from ..service_layer.unit_of_work import Services, UnitOfWork
 
 
 async def on_approval_event(message: Message, tx: Transaction) -> None:
-    """信用监管: a false commitment found by approval bars the applicant from 告知承诺 here."""
-    if message.type != CreditMarked.event_type:
+    """信用监管: a false commitment found by approval bars the applicant from 告知承诺 here; 补正: a
+    department asked for corrected materials, which the applicant then hands in at intake."""
+    if message.type not in (CreditMarked.event_type, ItemSuspended.event_type):
         return
     try:
         event = decode(message.type, message.schema_version, message.data)
     except (ContractError, ValidationError) as error:
         raise PermanentError(f"undecodable {message.type}: {type(error).__name__}") from error
-    assert isinstance(event, CreditMarked)
-    await repository.mark_credit(tx, event.applicant_ref, event.case_id, event.bars_commitment_until, event.marked_at)
+    if isinstance(event, CreditMarked):
+        await repository.mark_credit(tx, event.applicant_ref, event.case_id, event.bars_commitment_until,
+                                     event.marked_at)
+    elif isinstance(event, ItemSuspended) and event.reason is SuspensionReason.CORRECTION:
+        await repository.add_correction(tx, {
+            "suspension_id": event.suspension_id, "case_id": event.case_id, "item_code": event.item.item_code,
+            "department_code": event.suspended_by.department_code or "", "requested": list(event.requested_type_codes),
+            "note": event.note, "requested_at": event.suspended_at})
 
 
 def subscriptions() -> list[Subscription]:

@@ -272,10 +272,18 @@ async def withdraw_application(cmd: commands.WithdrawApplication, uow: UnitOfWor
 
 
 async def supplement_materials(cmd: commands.SupplementMaterials, uow: UnitOfWork) -> Application:
+    """补齐 (materials owed since 容缺受理) or 补正 (materials a department asked to correct)."""
     application = await uow.application(cmd.case_id)
     await delegated(uow, cmd.actor, application.applicant_ref, DelegatedAct.SUPPLEMENT)
     chosen = await _chosen(uow, application.applicant_ref, cmd.material_ids)
     refs = [m.ref() for m in chosen.values()]
+    for correction in await repository.open_corrections(uow.tx, cmd.case_id):
+        requested = set(correction["requested"])
+        if requested & set(chosen):
+            await uow.save(application, application.correct(cmd.actor, uow.now, refs, correction["suspension_id"],
+                                                            requested, correction["department_code"]))
+            await repository.answer_correction(uow.tx, correction["suspension_id"], uow.now)
+            return application
     await uow.save(application, application.supplement(cmd.actor, uow.now, refs, _items_of(uow, application)))
     if not application.owed:
         await timers.cancel(uow.tx, f"{SUPPLEMENT_DEADLINE}:{cmd.case_id}", uow.now)
