@@ -15,11 +15,11 @@ import asyncpg
 from onewindow_chassis import schema
 from onewindow_chassis.db import Database
 
-from . import appends, delivery, rebuild, report
+from . import appends, delivery, intake, rebuild, report
 from .common import FULL, QUICK, Row, Sizes
 from .infra import Infra, create_database, drop_database, machine
 
-SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild")
+SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild", "intake")
 
 
 def log(message: str) -> None:
@@ -33,7 +33,7 @@ def loadavg() -> str:
         return "?"
 
 
-async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str) -> tuple[list[Row], dict[str, Any]]:
+async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str, quick: bool = False) -> tuple[list[Row], dict[str, Any]]:
     info = await machine(infra, loop_name)
     info["loadavg_start"] = loadavg()
     for line in report.machine_lines(info)[:-1]:
@@ -60,6 +60,9 @@ async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str) ->
             rows += await delivery.lost_wakeup(db, pool, infra.kafka_bootstrap, sizes, log)
         if "rebuild" in sections:
             rows += await rebuild.measure(db, pool, sizes, log)
+        if "intake" in sections:
+            log("intake over HTTP: accepted applications/s against a bare POST validating the same body")
+            rows += await intake.measure(infra, quick, log)
     finally:
         if pool is not None:
             await pool.close()
@@ -71,7 +74,7 @@ async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str) ->
                 log(f"could not drop {each}: {error}")
     info["loadavg_end"] = loadavg()
     order = ["append_single_vs_eventsourcing", "append_single_vs_raw", "append_single_eventsourcing_app", "append_batch",
-             "relay", "latency_p50", "latency_p99", "rebuild"]
+             "relay", "latency_p50", "latency_p99", "rebuild", "intake_http", "intake_http_p99"]
     rows.sort(key=lambda r: (r.diagnostic, order.index(r.key) if r.key in order else 99))
     return rows, info
 
@@ -103,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             import uvloop
 
             loop_name = f"uvloop {uvloop.__version__}"
-            rows, info = uvloop.run(run(infra, sizes, sections, loop_name))
+            rows, info = uvloop.run(run(infra, sizes, sections, loop_name, args.quick))
         else:
-            rows, info = asyncio.run(run(infra, sizes, sections, "asyncio (default loop)"))
+            rows, info = asyncio.run(run(infra, sizes, sections, "asyncio (default loop)", args.quick))
     finally:
         infra.stop(log)
     elapsed = time.monotonic() - started

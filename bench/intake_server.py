@@ -5,8 +5,8 @@ one extra route in the SAME app, so server, workers, middleware and exception ha
     POST /bench/bare   validates the body with intake's own `ApplicationIn` and answers 201 — the
                        baseline "bare POST endpoint that validates the same body" (no token, no database).
 
-Optional, for profiling one worker under load: BENCH_CPROFILE=/path/prefix makes each worker run
-cProfile from its start-up to its shutdown and write `<prefix>.<pid>.prof`.
+Optional, for profiling under load (bench/intake_profile.py): BENCH_CPROFILE=/path/prefix makes each
+worker run cProfile from the end of its start-up to its shutdown and write `<prefix>.<pid>.prof`.
 """
 from __future__ import annotations
 
@@ -29,14 +29,21 @@ async def bare(body: ApplicationIn) -> Response:
 
 _profile_prefix = os.environ.get("BENCH_CPROFILE")
 if _profile_prefix:
-    import atexit
+    import contextlib
     import cProfile
 
-    _profiler = cProfile.Profile()
-    _profiler.enable()
+    _serve = app.router.lifespan_context
 
-    def _dump() -> None:
-        _profiler.disable()
-        _profiler.dump_stats(f"{_profile_prefix}.{os.getpid()}.prof")
+    @contextlib.asynccontextmanager
+    async def _profiled(app_):  # type: ignore[no-untyped-def]
+        """Profile from the end of start-up to the start of shutdown; written when the worker stops."""
+        async with _serve(app_) as state:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            try:
+                yield state
+            finally:
+                profiler.disable()
+                profiler.dump_stats(f"{_profile_prefix}.{os.getpid()}.prof")
 
-    atexit.register(_dump)
+    app.router.lifespan_context = _profiled

@@ -15,7 +15,7 @@ from onewindow_chassis.personal import PersonalDataVault
 from onewindow_contracts.base import Event, decode
 
 from ..adapters import repository
-from ..domain.application import Application, Status
+from ..domain.application import Application
 from ..domain.catalogue import Catalogue
 from ..domain.errors import not_found
 
