@@ -144,7 +144,8 @@ class ApprovalCase:
         if by.role is not ActorRole.PLATFORM and by.department_code != item.department_code:
             raise _error("forbidden", "not_this_department", "仅承办部门可恢复计时", "Only the item's department resumes it")
         clock = item.clock.resume(at)
-        paused = clock.paused_working_days(calendar) - item.clock.paused_working_days(calendar)
+        # this suspension's own working days: the total now, less what earlier (closed) pauses had
+        paused = clock.paused_working_days(calendar) - replace(item.clock, suspension=None).paused_working_days(calendar)
         return [ItemResumed(case_id=self.case_id, item=item.ref, suspension_id=item.suspension_id,
                             paused_working_days=paused, due_on=clock.due(calendar).day,
                             outcome=outcome, resumed_by=by, resumed_at=at)]
