@@ -31,7 +31,8 @@ def main() -> None:
         from .embedded import create_app
 
         print(f"OneWindow embedded default on http://{args.host}:{args.port}/  (data in {args.data.resolve()})")
-        uvicorn.run(create_app(args.data), host=args.host, port=args.port, loop="uvloop", http="httptools")
+        app = create_app(args.data, base_url=f"http://{args.host}:{args.port}")
+        uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools")
     elif args.command == "serve":
         app = app_factory(args.service)(settings_of(args.service))
         uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools")

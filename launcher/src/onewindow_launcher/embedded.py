@@ -15,13 +15,16 @@ from onewindow_chassis.web import development_issuer
 from .services import SERVICES, app_factory, settings_of
 
 
-def create_app(data_dir: Path) -> FastAPI:
+def create_app(data_dir: Path, base_url: str = "http://127.0.0.1:8000") -> FastAPI:
+    """`base_url`: where this process serves, for the one synchronous call between services
+    (approval reads intake's 申请表 over HTTP, as it would across machines)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    extra = {"approval": {"intake_url": f"{base_url}/intake"}}
     children = {
         name: app_factory(name)(
             settings_of(
                 name, environment="embedded", database_url=f"sqlite:///{data_dir / name}.db",
-                kafka_bootstrap_servers=None, bus_path=data_dir / "bus.db",
+                kafka_bootstrap_servers=None, bus_path=data_dir / "bus.db", **extra.get(name, {}),
             )
         )
         for name in SERVICES
