@@ -2,6 +2,7 @@
 embedded default and on PostgreSQL + Kafka — journeys 2 and 4, and parallel approval (journey 1)."""
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,9 +17,15 @@ import pytest
 from onewindow_approval.app import create_app as approval_app
 from onewindow_approval.config import Settings as ApprovalSettings
 from onewindow_chassis.clock import ManualClock
+from onewindow_chassis.db import Database
+from onewindow_chassis.eventstore import event_store_for
+from onewindow_chassis.projections import ProjectionRunner
 from onewindow_chassis.web import development_issuer
 from onewindow_intake.app import create_app as intake_app
 from onewindow_intake.config import Settings as IntakeSettings
+from onewindow_supervision.app import create_app as supervision_app
+from onewindow_supervision.config import Settings as SupervisionSettings
+from onewindow_supervision.projections import SUPERVISION as SUPERVISION_PROJECTION
 from tests.support.served import served
 
 ELDERLY_ALLOWANCE = "330100-MZJ-JF-001"  # 高龄津贴 (秒批)
@@ -37,8 +44,25 @@ def citizen_id(region: str, born: str, sequence: str = "123") -> str:
 class Platform:
     intake: httpx.Client
     approval: httpx.Client
+    supervision: httpx.Client
     clock: ManualClock
     settings: IntakeSettings
+    supervision_db: str = ""
+
+    def verify_supervision(self) -> Any:
+        """Rebuild supervision's read models from its archive, beside the live ones, and compare."""
+        async def verify() -> Any:
+            db = Database(self.supervision_db)
+            runner = ProjectionRunner(db, event_store_for(db.dialect), SUPERVISION_PROJECTION)
+            try:
+                await runner.rebuild()
+                report = await runner.verify()
+                await runner.drop_rebuild()
+                return report
+            finally:
+                await db.dispose()
+
+        return asyncio.run(verify())
 
     def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
         subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
@@ -96,19 +120,24 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platfor
         common: dict[str, Any] = {"environment": "test", "kafka_bootstrap_servers": None, "bus_path": tmp_path / "bus.db",
                                   "consumer_group_prefix": prefix}
         intake_db, approval_db = f"sqlite:///{tmp_path}/intake.db", f"sqlite:///{tmp_path}/approval.db"
+        supervision_db = f"sqlite:///{tmp_path}/supervision.db"
     else:
         postgres = request.getfixturevalue("postgres_url")
         common = {"environment": "test", "kafka_bootstrap_servers": request.getfixturevalue("kafka_bootstrap"),
                   "consumer_group_prefix": prefix}
-        intake_db, approval_db = _pg_database(postgres), _pg_database(postgres)
+        intake_db, approval_db, supervision_db = (_pg_database(postgres) for _ in range(3))
     intake_settings = IntakeSettings(database_url=intake_db, **common)
     with served(intake_app(intake_settings, clock=clock)) as intake_url:
         approval_settings = ApprovalSettings(database_url=approval_db, intake_url=intake_url, verification_rate=1.0,
                                              **common)
+        supervision = supervision_app(SupervisionSettings(database_url=supervision_db, alert_scan_seconds=0.3, **common),
+                                      clock=clock)
         with served(approval_app(approval_settings, clock=clock)) as approval_url, \
+                served(supervision) as supervision_url, \
                 httpx.Client(base_url=intake_url, timeout=30) as intake, \
-                httpx.Client(base_url=approval_url, timeout=30) as approval:
-            yield Platform(intake, approval, clock, intake_settings)
+                httpx.Client(base_url=approval_url, timeout=30) as approval, \
+                httpx.Client(base_url=supervision_url, timeout=30) as watch:
+            yield Platform(intake, approval, watch, clock, intake_settings, supervision_db)
 
 
 def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(platform: Platform) -> None:
@@ -245,6 +274,62 @@ def test_journey_5_a_correction_stops_the_clock_and_the_deadline_moves_by_the_pa
     assert date.fromisoformat(after["due_on"]) > date.fromisoformat(before["due_on"])
     assert platform.post(platform.approval, f"{url}/decision", platform.token("department_reviewer", department=FOOD_DEPT),
                          {"approve": True}).status_code == 200
+
+
+def _eventually(check: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.2)
+    return result
+
+
+def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_once(platform: Platform) -> None:
+    case_id = _food_case(platform, "app-zhaomin-00701", ALL_FOOD)
+    platform.case(case_id)
+    reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
+    lease = next(m for m in platform.intake.get(f"/v1/applications/{case_id}", headers=platform.token("supervisor"))
+                 .json()["materials"] if m["type_code"] == "CL-CSSY")
+    assert platform.intake.get(f"/v1/applications/{case_id}/materials/{lease['material_id']}", headers=reviewer,
+                               params={"purpose": "核对经营场所"}).status_code == 200
+    platform.post(platform.approval, f"/v1/cases/{case_id}/items/{FOOD}/suspension", reviewer, {
+        "reason": "expert_review", "note": "组织专家对加工流程进行评审"})
+    supervisor = platform.token("supervisor")
+
+    def timeline() -> dict | None:
+        reply = platform.supervision.get(f"/v1/cases/{case_id}/timeline", headers=supervisor)
+        body = reply.json() if reply.status_code == 200 else None
+        return body if body and body["items"] and body["items"][0]["status"] == "suspended" else None
+
+    seen = _eventually(timeline)
+    kinds = [e["event_type"] for e in seen["events"]]
+    assert kinds[:3] == ["ApplicationReceived", "ApplicationAccepted", "MaterialsShared"]
+    assert "ItemAssigned" in kinds and "MaterialAccessed" in kinds and "ItemSuspended" in kinds
+    assert seen["items"][0]["light"] == "paused" and seen["items"][0]["pauses"][0][2] == "expert_review"
+    assert all(e["actor"] is None or e["actor"].startswith("ref:") for e in seen["events"])  # masked
+    audit = platform.supervision.get("/v1/audit/materials", params={"case_id": case_id}, headers=supervisor).json()
+    assert [(a["type_code"], a["department_code"], a["purpose"]) for a in audit] == [("CL-CSSY", FOOD_DEPT, "核对经营场所")]
+
+    resumed = platform.post(platform.approval, f"/v1/cases/{case_id}/items/{FOOD}/resumption", reviewer,
+                            {"outcome": "专家评审通过"})
+    due = date.fromisoformat(resumed.json()["items"][0]["due_on"])
+    platform.clock.set(datetime.combine(due, datetime.min.time(), timezone(timedelta(hours=8))) + timedelta(hours=9))
+    alerts = _eventually(lambda: [a for a in platform.supervision.get(
+        "/v1/alerts", headers=platform.token("supervisor")).json() if a["case_id"] == case_id] or None)
+    assert [a["level"] for a in alerts] == ["yellow"]
+    platform.clock.set(datetime.combine(due + timedelta(days=1), datetime.min.time(), timezone(timedelta(hours=8)))
+                       + timedelta(hours=9))
+    _eventually(lambda: len([a for a in platform.supervision.get("/v1/alerts", headers=platform.token("supervisor"))
+                             .json() if a["case_id"] == case_id]) == 2)
+    time.sleep(1.0)  # more scans: still one of each
+    alerts = [a for a in platform.supervision.get("/v1/alerts", headers=platform.token("supervisor")).json()
+              if a["case_id"] == case_id]
+    assert sorted(a["level"] for a in alerts) == ["red", "yellow"]
+    overdue = platform.supervision.get("/v1/overdue", headers=platform.token("supervisor")).json()
+    assert case_id in {o["case_id"] for o in overdue}
+
+    report = platform.verify_supervision()  # rebuilt from the archive alone == live
+    assert report.equal, str(report)
 
 
 def test_a_rong_que_result_is_held_until_the_owed_material_arrives(platform: Platform) -> None:

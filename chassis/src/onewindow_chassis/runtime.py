@@ -39,6 +39,7 @@ class ServiceRuntime:
     subscriptions: Sequence[Subscription] = ()
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     group_prefix: str = ""
+    loops: Sequence[Any] = ()  # more background work: async callables taking the stop event
     consumers: list[Consumer] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -62,6 +63,8 @@ class ServiceRuntime:
             self._spawn(consumer.run(self._stop), subscription.group)
         if self.timer_handlers:
             self._spawn(TimerRunner(self.db, self.clock, self.timer_handlers).run(self._stop), "timers")
+        for number, loop in enumerate(self.loops):
+            self._spawn(loop(self._stop), getattr(loop, "__name__", f"loop-{number}"))
 
     def _spawn(self, work: Any, name: str) -> None:
         task = asyncio.create_task(work, name=f"{self.service}:{name}")

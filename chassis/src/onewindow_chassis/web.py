@@ -45,6 +45,7 @@ class Wiring:
 
     subscriptions: Sequence[Subscription] = ()
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    loops: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()  # e.g. projection runners: run until stopped
 
 
 def service_app(
@@ -74,7 +75,7 @@ def service_app(
         bus = open_bus(kafka_bootstrap=settings.kafka_bootstrap_servers, embedded_path=settings.bus_path, client_id=name)
         app.state.runtime = ServiceRuntime(
             name, app.state.db, bus, app.state.clock, topics=topics, subscriptions=wiring.subscriptions,
-            timer_handlers=wiring.timer_handlers, group_prefix=settings.consumer_group_prefix,
+            timer_handlers=wiring.timer_handlers, group_prefix=settings.consumer_group_prefix, loops=wiring.loops,
         )
         await app.state.runtime.start()
         try:

@@ -1,0 +1,1 @@
+"""Supervision's read models (projections) and the archive of every event it heard."""

@@ -1,0 +1,1 @@
+"""Supervision's domain: how an event reads on a case's timeline, and when a clock raises an alert."""

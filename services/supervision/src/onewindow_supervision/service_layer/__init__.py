@@ -1,0 +1,1 @@
+"""Supervision's work: archive what it hears, raise deadline alerts once."""
