@@ -148,14 +148,12 @@ def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(pla
     ids = [platform.upload(li, c) for c in ("CL-LNR-SFZ", "CL-HKB", "CL-SBK", "CL-SFZ")]
     answers = platform.answers(f"/v1/catalogue/items/{ELDERLY_ALLOWANCE}", elder_id_number=mother,
                                relation_to_elder="子女")
-    started = time.monotonic()
     reply = platform.post(platform.intake, "/v1/applications", li, {
         "item_codes": [ELDERLY_ALLOWANCE], "applicant_kind": "citizen", "answers": answers, "material_ids": ids})
     assert reply.status_code == 201 and reply.json()["status"] == "accepted", reply.text
     case = platform.case(reply.json()["case_id"], until=lambda c: c["concluded"])
     item = case["items"][0]
-    assert item["mode"] == "instant" and item["status"] == "approved"
-    assert time.monotonic() - started < 10  # the bound here is generous; bench/ measures the real latency
+    assert item["mode"] == "instant" and item["status"] == "approved"  # how fast: bench/, not a test
 
 
 def test_parallel_items_go_to_their_departments_at_once_and_wait_only_where_the_catalogue_says(
@@ -299,7 +297,9 @@ def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_onc
     def timeline() -> dict | None:
         reply = platform.supervision.get(f"/v1/cases/{case_id}/timeline", headers=supervisor)
         body = reply.json() if reply.status_code == 200 else None
-        return body if body and body["items"] and body["items"][0]["status"] == "suspended" else None
+        heard = body and body["items"] and body["items"][0]["status"] == "suspended" and \
+            "MaterialAccessed" in [e["event_type"] for e in body["events"]]  # topics arrive in any order
+        return body if heard else None
 
     seen = _eventually(timeline)
     kinds = [e["event_type"] for e in seen["events"]]
