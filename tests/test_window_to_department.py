@@ -303,7 +303,8 @@ def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_onc
 
     seen = _eventually(timeline)
     kinds = [e["event_type"] for e in seen["events"]]
-    assert kinds[:3] == ["ApplicationReceived", "ApplicationAccepted", "MaterialsShared"]
+    intake_kinds = [k for k in kinds if k in ("ApplicationReceived", "ApplicationAccepted", "MaterialsShared")]
+    assert intake_kinds[:3] == ["ApplicationReceived", "ApplicationAccepted", "MaterialsShared"]  # one topic: in order
     assert "ItemAssigned" in kinds and "MaterialAccessed" in kinds and "ItemSuspended" in kinds
     assert seen["items"][0]["light"] == "paused" and seen["items"][0]["pauses"][0][2] == "expert_review"
     assert all(e["actor"] is None or e["actor"].startswith("ref:") for e in seen["events"])  # masked
