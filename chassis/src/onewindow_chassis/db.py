@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import event
@@ -36,6 +36,9 @@ class Transaction:
 
     conn: AsyncConnection
     dialect: Dialect
+    # What this transaction already read and may read again (e.g. a person's data key): gone with it,
+    # so nothing cached outlives the transaction that was entitled to it.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     async def driver(self) -> Any:
         """The asyncpg connection under this transaction, with the transaction begun.

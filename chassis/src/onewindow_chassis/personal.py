@@ -44,11 +44,21 @@ class PersonalDataVault:
         return AESGCM(key).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), sealed["key_id"].encode()).decode()
 
     async def erase(self, tx: Transaction, subject_ref: str, at: datetime) -> None:
+        tx.cache.pop(("subject_key", subject_ref), None)
         await tx.conn.execute(
             subject_keys.update().where(subject_keys.c.subject_ref == subject_ref).values(wrapped_key=None, erased_at=at)
         )
 
     async def _key(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> bytes | None:
+        cached = tx.cache.get(("subject_key", subject_ref))
+        if cached is not None:
+            return cached
+        key = await self._load_key(tx, subject_ref, create_at=create_at)
+        if key is not None:
+            tx.cache[("subject_key", subject_ref)] = key
+        return key
+
+    async def _load_key(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> bytes | None:
         row = (
             await tx.conn.execute(
                 sa.select(subject_keys.c.wrapped_key, subject_keys.c.erased_at).where(subject_keys.c.subject_ref == subject_ref)
@@ -65,7 +75,7 @@ class PersonalDataVault:
             .on_conflict_do_nothing()
         )
         # A concurrent first use may have won the insert: read back whichever key stands.
-        return await self._key(tx, subject_ref, create_at=None)
+        return await self._load_key(tx, subject_ref, create_at=None)
 
     def _wrap(self, subject_ref: str, key: bytes) -> bytes:
         nonce = os.urandom(12)
