@@ -15,11 +15,11 @@ import asyncpg
 from onewindow_chassis import schema
 from onewindow_chassis.db import Database
 
-from . import appends, delivery, intake, rebuild, report
+from . import appends, delivery, instant, intake, rebuild, report
 from .common import FULL, QUICK, Row, Sizes
 from .infra import Infra, create_database, drop_database, machine
 
-SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild", "intake")
+SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild", "intake", "instant")
 
 
 def log(message: str) -> None:
@@ -33,7 +33,8 @@ def loadavg() -> str:
         return "?"
 
 
-async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str, quick: bool = False) -> tuple[list[Row], dict[str, Any]]:
+async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str,
+              quick: bool = False) -> tuple[list[Row], dict[str, Any]]:
     info = await machine(infra, loop_name)
     info["loadavg_start"] = loadavg()
     for line in report.machine_lines(info)[:-1]:
@@ -63,6 +64,9 @@ async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str, qu
         if "intake" in sections:
             log("intake over HTTP: accepted applications/s against a bare POST validating the same body")
             rows += await intake.measure(infra, quick, log)
+        if "instant" in sections:
+            log("秒批: POST /v1/applications at intake → ItemApproved on Kafka, intake and approval as two services")
+            rows += await instant.measure(infra, quick, log)
     finally:
         if pool is not None:
             await pool.close()

@@ -5,8 +5,12 @@ one extra route in the SAME app, so server, workers, middleware and exception ha
     POST /bench/bare   validates the body with intake's own `ApplicationIn` and answers 201 — the
                        baseline "bare POST endpoint that validates the same body" (no token, no database).
 
-Optional, for profiling under load (bench/intake_profile.py): BENCH_CPROFILE=/path/prefix makes each
-worker run cProfile from the end of its start-up to its shutdown and write `<prefix>.<pid>.prof`.
+Optional (environment variables; timing only, nothing behaves differently):
+- BENCH_RELAY_STATS=/path/prefix: the outbox relay's batches (wall-clock start and end, events, seconds
+  in `publish`, i.e. sending to Kafka and waiting for every ack) are kept and written as
+  `<prefix>.<pid>.json` when the worker stops; bench/intake.py reports the relay's cycle from them.
+- BENCH_CPROFILE=/path/prefix (bench/intake_profile.py): each worker runs cProfile from the end of its
+  start-up to its shutdown and writes `<prefix>.<pid>.prof`.
 """
 from __future__ import annotations
 
@@ -25,6 +29,49 @@ app = create_app(Settings())
 async def bare(body: ApplicationIn) -> Response:
     """Parse and validate the very body intake's POST /v1/applications takes; answer a small JSON."""
     return Response(b'{"status":"valid"}', 201, media_type="application/json")
+
+
+_relay_prefix = os.environ.get("BENCH_RELAY_STATS")
+if _relay_prefix:
+    import contextlib
+    import json
+    import time
+
+    from onewindow_chassis import outbox
+
+    _batches: list[tuple[float, float, int, float]] = []
+    _publishing = [0.0]
+    _relay_once = outbox.OutboxRelay.relay_once
+    _publish = outbox.KafkaPublisher.publish
+
+    async def _timed_relay_once(self):  # type: ignore[no-untyped-def]
+        t0, p0 = time.time(), _publishing[0]
+        count = await _relay_once(self)
+        if count:
+            _batches.append((t0, time.time(), count, _publishing[0] - p0))
+        return count
+
+    async def _timed_publish(self, messages):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            await _publish(self, messages)
+        finally:
+            _publishing[0] += time.perf_counter() - t0
+
+    outbox.OutboxRelay.relay_once = _timed_relay_once  # type: ignore[method-assign]
+    outbox.KafkaPublisher.publish = _timed_publish  # type: ignore[method-assign]
+    _serve_relay = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def _relay_stats(app_):  # type: ignore[no-untyped-def]
+        async with _serve_relay(app_) as state:
+            try:
+                yield state
+            finally:
+                with open(f"{_relay_prefix}.{os.getpid()}.json", "w") as out:
+                    json.dump(_batches, out)
+
+    app.router.lifespan_context = _relay_stats
 
 
 _profile_prefix = os.environ.get("BENCH_CPROFILE")
