@@ -3,6 +3,9 @@ embedded default and on PostgreSQL + Kafka — journeys 2 and 4, and parallel ap
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -356,3 +359,15 @@ def test_a_withdrawn_application_ends_its_items_as_not_completed(platform: Platf
                          {"reason": "不再开店"}).status_code == 200
     ended = platform.case(case_id, until=lambda c: c["concluded"])
     assert ended["items"][0]["status"] == "terminated"
+
+
+def test_the_supervision_rebuild_command_reports_live_equals_rebuilt(platform: Platform) -> None:
+    case_id = _food_case(platform, "app-zhaomin-00801", ALL_FOOD)
+    _eventually(lambda: platform.supervision.get(f"/v1/cases/{case_id}/timeline",
+                                                 headers=platform.token("supervisor")).status_code == 200)
+    done = subprocess.run([sys.executable, "-m", "onewindow_supervision", "verify", "supervision"],
+                          env={**os.environ, "ONEWINDOW_SUPERVISION_DATABASE_URL": platform.supervision_db,
+                               "ONEWINDOW_SUPERVISION_ENVIRONMENT": "test"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rebuild supervision" in done.stderr  # the progress line

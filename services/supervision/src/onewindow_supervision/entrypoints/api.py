@@ -40,6 +40,9 @@ def _clock_view(row: Any, request: Request) -> dict[str, Any]:
     view = _jsonable(row)
     today = now.astimezone(SHANGHAI).date()
     if row["status"] in ("open", "suspended"):
+        paused = sum(p[3] or 0 for p in row["pauses"])
+        accepted_on = row["assigned_at"].astimezone(SHANGHAI).date()
+        view["working_days_elapsed"] = max(0, state.calendar.working_days_between(accepted_on, today).days - paused)
         left = state.calendar.working_days_between(today, row["due_on"]).days
         view["working_days_left"] = left if today <= row["due_on"] else -max(1, -left)
         view["light"] = "paused" if row["clock_stopped"] else (due(dict(row), state.calendar, now, state.warn_within)
