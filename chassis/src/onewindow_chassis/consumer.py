@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError
 
@@ -95,7 +95,8 @@ class Consumer:
             for partition, records in batches.items():
                 for record in records:
                     await self.process(record)
-                with contextlib.suppress(CommitFailedError):  # rebalanced away: the new owner dedupes
+                # rebalanced away meanwhile: the partition's new owner gets these again and dedupes them
+                with contextlib.suppress(CommitFailedError, IllegalStateError):
                     await self.kafka.commit({partition: records[-1].offset + 1})
                 self._report_lag(partition, records[-1].offset + 1)
 

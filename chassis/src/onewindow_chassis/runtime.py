@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,7 @@ class ServiceRuntime:
         await self.bus.start()
         await self.bus.ensure_topics(self.topics)
         self.relay = OutboxRelay(self.db, self.bus.publisher(), source=f"/onewindow/{self.service}")
-        self._spawn(self.relay.run(self._stop), "relay")
+        self._spawn(lambda: self.relay.run(self._stop), "relay")
         for subscription in self.subscriptions:
             group = self.group_prefix + subscription.group
             source = self.bus.consumer(*subscription.topics, group_id=group)
@@ -60,16 +60,30 @@ class ServiceRuntime:
                 kafka_consumer=source, dead_letters=self.bus.producer(), clock=self.clock,
             )
             self.consumers.append(consumer)
-            self._spawn(consumer.run(self._stop), subscription.group)
+            self._spawn(lambda consumer=consumer: consumer.run(self._stop), subscription.group)
         if self.timer_handlers:
-            self._spawn(TimerRunner(self.db, self.clock, self.timer_handlers).run(self._stop), "timers")
+            runner = TimerRunner(self.db, self.clock, self.timer_handlers)
+            self._spawn(lambda: runner.run(self._stop), "timers")
         for number, loop in enumerate(self.loops):
-            self._spawn(loop(self._stop), getattr(loop, "__name__", f"loop-{number}"))
+            self._spawn(lambda loop=loop: loop(self._stop), getattr(loop, "__name__", f"loop-{number}"))
 
-    def _spawn(self, work: Any, name: str) -> None:
-        task = asyncio.create_task(work, name=f"{self.service}:{name}")
-        task.add_done_callback(_report_crash)
+    def _spawn(self, work: Callable[[], Awaitable[None]], name: str) -> None:
+        task = asyncio.create_task(self._keep_running(work, name), name=f"{self.service}:{name}")
         self._tasks.append(task)
+
+    async def _keep_running(self, work: Callable[[], Awaitable[None]], name: str) -> None:
+        """Background work that fails unexpectedly is logged and started again: a service whose relay
+        or consumer silently died would look healthy while delivering nothing."""
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                await work()
+                return
+            except Exception as error:
+                log.error("background task %s:%s failed (%s); restarting", self.service, name, type(error).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -81,7 +95,3 @@ class ServiceRuntime:
                 await source.stop()
         await self.bus.close()
 
-
-def _report_crash(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background task %s stopped: %s", task.get_name(), type(task.exception()).__name__)
