@@ -1,0 +1,1 @@
+"""Certificates' adapters: its tables, the register file, the QR pictures."""

@@ -1,0 +1,1 @@
+"""The demo register of licence types and issuers."""

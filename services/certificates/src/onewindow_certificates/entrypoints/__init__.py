@@ -1,0 +1,1 @@
+"""HTTP and background entry points of certificates."""

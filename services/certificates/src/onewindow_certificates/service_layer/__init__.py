@@ -1,0 +1,1 @@
+"""Unit of work and handlers of certificates."""
