@@ -19,6 +19,8 @@ import pytest
 
 from onewindow_approval.app import create_app as approval_app
 from onewindow_approval.config import Settings as ApprovalSettings
+from onewindow_certificates.app import create_app as certificates_app
+from onewindow_certificates.config import Settings as CertificatesSettings
 from onewindow_chassis.clock import ManualClock
 from onewindow_chassis.db import Database
 from onewindow_chassis.eventstore import event_store_for
@@ -48,6 +50,7 @@ class Platform:
     intake: httpx.Client
     approval: httpx.Client
     supervision: httpx.Client
+    certificates: httpx.Client
     clock: ManualClock
     settings: IntakeSettings
     supervision_db: str = ""
@@ -124,23 +127,27 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platfor
                                   "consumer_group_prefix": prefix}
         intake_db, approval_db = f"sqlite:///{tmp_path}/intake.db", f"sqlite:///{tmp_path}/approval.db"
         supervision_db = f"sqlite:///{tmp_path}/supervision.db"
+        certificates_db = f"sqlite:///{tmp_path}/certificates.db"
     else:
         postgres = request.getfixturevalue("postgres_url")
         common = {"environment": "test", "kafka_bootstrap_servers": request.getfixturevalue("kafka_bootstrap"),
                   "consumer_group_prefix": prefix}
-        intake_db, approval_db, supervision_db = (_pg_database(postgres) for _ in range(3))
+        intake_db, approval_db, supervision_db, certificates_db = (_pg_database(postgres) for _ in range(4))
     intake_settings = IntakeSettings(database_url=intake_db, **common)
     with served(intake_app(intake_settings, clock=clock)) as intake_url:
         approval_settings = ApprovalSettings(database_url=approval_db, intake_url=intake_url, verification_rate=1.0,
                                              **common)
         supervision = supervision_app(SupervisionSettings(database_url=supervision_db, alert_scan_seconds=0.3, **common),
                                       clock=clock)
+        certificates = certificates_app(CertificatesSettings(database_url=certificates_db, **common), clock=clock)
         with served(approval_app(approval_settings, clock=clock)) as approval_url, \
                 served(supervision) as supervision_url, \
+                served(certificates) as certificates_url, \
+                httpx.Client(base_url=certificates_url, timeout=30) as licences, \
                 httpx.Client(base_url=intake_url, timeout=30) as intake, \
                 httpx.Client(base_url=approval_url, timeout=30) as approval, \
                 httpx.Client(base_url=supervision_url, timeout=30) as watch:
-            yield Platform(intake, approval, watch, clock, intake_settings, supervision_db)
+            yield Platform(intake, approval, watch, licences, clock, intake_settings, supervision_db)
 
 
 def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(platform: Platform) -> None:
@@ -208,6 +215,12 @@ def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: P
     case = platform.case(case_id, until=lambda c: c["concluded"])
     assert case["items"][0]["mode"] == "commitment" and case["items"][0]["status"] == "approved"
 
+    # the licence comes back signed; its code verifies (电子证照, 一码亮证)
+    wallet = _eventually(lambda: platform.certificates.get("/v1/wallet", headers=sun).json()["items"] or None)
+    payload = wallet[0]["qr_payload"]
+    assert payload.startswith("OW1:") and wallet[0]["case_id"] == case_id
+    assert platform.certificates.get("/v1/verify", params={"payload": payload}).json()["status"] == "valid"
+
     inspector = platform.token("department_reviewer", department="330100-WJW")
     verified = platform.post(platform.approval, f"/v1/cases/{case_id}/items/{HYGIENE}/verification", inspector,
                              {"truthful": False, "findings": "现场核查：经营场所无消毒间，与承诺不符"})
@@ -220,6 +233,8 @@ def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: P
         assert time.monotonic() < deadline, again.text
         time.sleep(0.3)
     assert again.json()["code"] == "commitment_barred_by_credit"
+    assert _eventually(lambda: platform.certificates.get("/v1/verify", params={"payload": payload})
+                       .json()["status"] == "revoked")  # its QR now verifies as revoked online
 
 
 def _food_case(platform: Platform, applicant: str, materials: tuple[str, ...], allow_missing: bool = False) -> str:

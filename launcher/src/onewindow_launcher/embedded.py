@@ -19,7 +19,8 @@ def create_app(data_dir: Path, base_url: str = "http://127.0.0.1:8000") -> FastA
     """`base_url`: where this process serves, for the one synchronous call between services
     (approval reads intake's 申请表 over HTTP, as it would across machines)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    extra = {"approval": {"intake_url": f"{base_url}/intake"}}
+    extra = {"approval": {"intake_url": f"{base_url}/intake"},
+             "intake": {"certificates_url": f"{base_url}/certificates"}}
     children = {
         name: app_factory(name)(
             settings_of(

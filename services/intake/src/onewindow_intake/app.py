@@ -8,18 +8,28 @@ from onewindow_chassis.clock import Clock
 from onewindow_chassis.eventstore import ConcurrencyError
 from onewindow_chassis.kafka import topic_specs
 from onewindow_chassis.personal import PersonalDataVault
-from onewindow_chassis.web import Wiring, service_app
+from onewindow_chassis.web import Wiring, development_issuer, service_app
 from onewindow_chassis.workdays import calendar_from_db
 from onewindow_contracts.topics import APPROVAL, CATALOGUE, INTAKE
 
 from .adapters import catalogue_file, repository
-from .adapters.ports import CalendarWorkingDays, NoLicences
+from .adapters.ports import CalendarWorkingDays, CertificatesLicences, NoLicences
 from .config import Settings
 from .entrypoints import api, applications, background
 from .service_layer.catalogue import publish_items
 from .service_layer.unit_of_work import Licences, Services
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _licences(settings: Settings) -> Licences:
+    if not settings.certificates_url:
+        return NoLicences()
+
+    def token() -> str:
+        return settings.certificates_token or development_issuer(settings).issue("intake-service", "service")
+
+    return CertificatesLicences(settings.certificates_url, token)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -34,7 +44,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         master = settings.master_key_bytes()
         services = Services(
             app.state.db, app.state.clock, catalogue, PersonalDataVault(master), CalendarWorkingDays(calendar),
-            licences or NoLicences(), blind_index_key=hashlib.sha256(b"onewindow blind index\0" + master).digest(),
+            licences or _licences(settings), blind_index_key=hashlib.sha256(b"onewindow blind index\0" + master).digest(),
             default_region=settings.region_code, supplement_working_days=settings.supplement_working_days,
         )
         if settings.publish_catalogue_on_start:

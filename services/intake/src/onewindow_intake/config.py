@@ -13,4 +13,6 @@ class Settings(ServiceSettings):
     region_code: str = "330100"  # 区划代码 of this service centre; counties inherit their city's catalogue
     catalogue_path: Path | None = None  # None: the demo catalogue shipped with the service
     publish_catalogue_on_start: bool = True  # unchanged items add no version
-    supplement_working_days: int = 5  # 容缺: default time to supplement, never beyond an item's committed limit
+    supplement_working_days: int = 5
+    certificates_url: str | None = None  # 免证办: where held licences are fetched; None asks for copies
+    certificates_token: str | None = None  # a client-credentials token; the development issuer mints one otherwise  # 容缺: default time to supplement, never beyond an item's committed limit
