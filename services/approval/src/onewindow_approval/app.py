@@ -1,4 +1,5 @@
 """HTTP entrypoint of approval (后台分类审批): the department desk, and the listener of intake's events."""
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -32,13 +33,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     async def setup(app: FastAPI) -> Wiring:
         async with app.state.db.transaction() as tx:
             calendar = await calendar_from_db(tx)
+        forms = IntakeForms(settings.intake_url, token_for, intake_transport)
+
+        async def close_forms(stop: asyncio.Event) -> None:
+            await stop.wait()
+            await forms.close()
+
         services = Services(
-            app.state.db, app.state.clock, calendar, IntakeForms(settings.intake_url, token_for, intake_transport),
+            app.state.db, app.state.clock, calendar, forms,
             RuleBook(), DemoRegistries(), verification_rate=settings.verification_rate,
             verification_seed=settings.verification_seed, pause_on_correction=settings.pause_on_correction,
         )
         app.state.approval = services
-        return Wiring(subscriptions=background.subscriptions(services))
+        return Wiring(subscriptions=background.subscriptions(services), loops=[close_forms])
 
     return service_app("approval", settings, MIGRATIONS, routers=(api.router,),
                        topics=topic_specs(APPROVAL, INTAKE, CATALOGUE), setup=setup, clock=clock)

@@ -1,4 +1,5 @@
 """HTTP entrypoint of intake (一窗受理): wires the catalogue, the vault, the calendar and the ports."""
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -55,7 +56,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 async with app.state.db.transaction() as tx:
                     await repository.load_items(tx, catalogue)
         app.state.intake = services
-        return Wiring(subscriptions=background.subscriptions(), timer_handlers=background.timer_handlers(services))
+
+        async def close_ports(stop: asyncio.Event) -> None:
+            await stop.wait()
+            if close := getattr(services.licences, "close", None):
+                await close()
+
+        return Wiring(subscriptions=background.subscriptions(), timer_handlers=background.timer_handlers(services),
+                      loops=[close_ports])
 
     return service_app("intake", settings, MIGRATIONS, routers=(api.router, applications.router),
                        topics=topic_specs(INTAKE, CATALOGUE, APPROVAL), setup=setup, clock=clock)

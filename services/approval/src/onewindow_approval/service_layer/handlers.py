@@ -89,8 +89,8 @@ async def heard_accepted(event: ApplicationAccepted, uow: UnitOfWork) -> None:
     case.owe(owed)
     await uow.save(case, ApprovalCase.open(event, records, uow.services.calendar))
     case.owe(owed)
-    for code, item in list(case.items.items()):
-        if item.status is ItemStatus.IN_REVIEW:
+    for code, item in list(case.items.items()):  # 秒批 waits for the 申请表, shared right after this
+        if item.status is ItemStatus.IN_REVIEW and item.mode is ApprovalMode.COMMITMENT:
             await _decide_by_platform(uow, case, code, records[code])
 
 

@@ -27,15 +27,16 @@ class CertificatesLicences:
 
     def __init__(self, base_url: str, token: Callable[[], str],
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
         self.token = token
-        self.transport = transport
+        self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=10)  # one, kept
+
+    async def close(self) -> None:
+        await self.client.aclose()
 
     async def held(self, holder_ref: str, licence_type_code: str) -> tuple[str, bytes] | None:
-        async with httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=10) as client:
-            reply = await client.get(f"/v1/holders/{holder_ref}/licences",
-                                     params={"type_code": licence_type_code, "purpose": "免证办：申请人授权调取电子证照"},
-                                     headers={"Authorization": f"Bearer {self.token()}"})
+        reply = await self.client.get(f"/v1/holders/{holder_ref}/licences",
+                                      params={"type_code": licence_type_code, "purpose": "免证办：申请人授权调取电子证照"},
+                                      headers={"Authorization": f"Bearer {self.token()}"})
         if reply.status_code == 404:
             return None
         reply.raise_for_status()
