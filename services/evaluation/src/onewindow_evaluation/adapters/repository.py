@@ -104,4 +104,4 @@ async def appeal_decided(tx: Transaction, appeal_id: str, outcome: str) -> None:
 
 
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}
+    return {str(k): (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -57,11 +58,15 @@ async def material(tx: Transaction, material_id: str) -> StoredMaterial | None:
     return _stored(row) if row else None
 
 
-async def materials_of(tx: Transaction, applicant_ref: str) -> list[StoredMaterial]:
-    rows = await tx.conn.execute(
-        sa.select(materials).where(materials.c.applicant_ref == applicant_ref).order_by(materials.c.uploaded_at)
-    )
-    return [_stored(row) for row in rows]
+async def materials_of(tx: Transaction, applicant_ref: str, type_codes: Sequence[str] | None = None,
+                       ids: Sequence[str] | None = None) -> list[StoredMaterial]:
+    """An applicant's documents: of the given types, or with the given ids (one query either way)."""
+    query = sa.select(materials).where(materials.c.applicant_ref == applicant_ref).order_by(materials.c.uploaded_at)
+    if type_codes is not None:
+        query = query.where(materials.c.type_code.in_(list(type_codes)))
+    if ids is not None:
+        query = query.where(materials.c.material_id.in_(list(ids)))
+    return [_stored(row) for row in await tx.conn.execute(query)]
 
 
 async def store_material(tx: Transaction, stored: StoredMaterial, content: bytes) -> None:

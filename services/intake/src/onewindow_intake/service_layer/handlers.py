@@ -86,14 +86,14 @@ async def upload_material(cmd: commands.UploadMaterial, uow: UnitOfWork) -> Stor
 
 
 async def _chosen(uow: UnitOfWork, applicant_ref: str, material_ids: tuple[str, ...]) -> dict[str, StoredMaterial]:
-    chosen = {}
+    if not material_ids:
+        return {}
+    found = {m.material_id: m for m in await repository.materials_of(uow.tx, applicant_ref, ids=material_ids)}
     for material_id in material_ids:
-        material = await repository.material(uow.tx, material_id)
-        if material is None or material.applicant_ref != applicant_ref:
+        if material_id not in found:  # absent, or another applicant's: the same answer
             raise invalid("material_unknown", "材料不存在或不属于申请人", "No such material of this applicant",
                           material_id=material_id)
-        chosen[material.type_code] = material
-    return chosen
+    return {found[i].type_code: found[i] for i in material_ids}
 
 
 async def _e_licences(uow: UnitOfWork, applicant_ref: str, items: list, have: set[str]) -> dict[str, StoredMaterial]:
@@ -142,8 +142,9 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
     chosen = await _chosen(uow, cmd.applicant_ref, cmd.material_ids)
     if cmd.use_e_licences:
         chosen |= await _e_licences(uow, cmd.applicant_ref, items, set(chosen))
-    on_file = await repository.materials_of(uow.tx, cmd.applicant_ref)
-    refs = assemble(catalogue.materials_for(items), chosen, on_file, uow.services.today())
+    needed = catalogue.materials_for(items)
+    on_file = await repository.materials_of(uow.tx, cmd.applicant_ref, type_codes=[m.code for m in needed])
+    refs = assemble(needed, chosen, on_file, uow.services.today())
     case_id = case_number(cmd.region_code, uow.now)
     forms = _department_forms(uow, cmd.applicant_ref, case_id, items, answers)
     refs += [stored.ref() for stored, _ in forms]
@@ -176,15 +177,17 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
         case_id=case_id, delegation_id=delegation["delegation_id"], applicant_ref=cmd.applicant_ref, agent=cmd.actor,
         acts=tuple(DelegatedAct(a) for a in delegation["acts"]), recorded_at=uow.now,
         authorisation=MaterialRef.model_validate(delegation["authorisation"]), valid_until=delegation["valid_until"])]
+    events = [*recorded, *Application.receive(received, items, commitments, barred)]
+    draft = Application.fold(case_id, events)
+    online = cmd.channel in (Channel.ONLINE, Channel.MOBILE)
+    if online and all(i.record.fully_online for i in items) and not draft.missing(items):
+        events += draft.accept(PLATFORM, uow.now, items, notice_no=_notice(case_id, "SL"), allow_missing=False,
+                               supplement_due_on=None)  # accepted at once: one append, one case row
     application = Application(case_id)
-    await uow.save(application, [*recorded, *Application.receive(received, items, commitments, barred)])
+    await uow.save(application, events)
     for document, content in [*documents, *forms]:  # kept once the rules allowed the application
         await repository.store_material(uow.tx, document, content)
     await repository.save_form(uow.tx, case_id, await _sealed_answers(uow, cmd.applicant_ref, items, answers))
-    online = cmd.channel in (Channel.ONLINE, Channel.MOBILE)
-    if online and all(i.record.fully_online for i in items) and not application.missing(items):
-        await uow.save(application, application.accept(PLATFORM, uow.now, items, notice_no=_notice(case_id, "SL"),
-                                                        allow_missing=False, supplement_due_on=None))
     return application
 
 

@@ -136,4 +136,4 @@ async def deliveries(request: Request, case_id: str, principal: Principal = Depe
             if case is None or case["applicant_ref"] != principal.subject:
                 raise DomainError("not_found", "not_found", "办件不存在", "No such case")
         rows = await repository.deliveries_of_case(uow.tx, case_id)
-    return {"items": [handlers._delivery_view(r) for r in rows]}
+    return {"items": [handlers.delivery_view(r) for r in rows]}

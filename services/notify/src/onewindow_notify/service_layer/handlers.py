@@ -190,8 +190,9 @@ async def register_contact(cmd: RegisterContact, uow: UnitOfWork) -> dict[str, A
     return {"sms": cmd.phone is not None, "email": cmd.email is not None}
 
 
-def _delivery_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "stream_version"}
+def delivery_view(row: dict[str, Any]) -> dict[str, Any]:
+    # str(k): a row's keys may be str subclasses (SQLAlchemy's quoted_name), which orjson refuses
+    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "stream_version"}
 
 
 async def deliver(cmd: Deliver, uow: UnitOfWork) -> dict[str, Any]:
@@ -227,7 +228,7 @@ async def deliver(cmd: Deliver, uow: UnitOfWork) -> dict[str, Any]:
     if isinstance(event, ResultDispatched) and case is not None:
         await notify(uow, str(new[0].event_id), cmd.case_id, case["applicant_ref"], P.RESULT_DISPATCHED,
                      {"carrier": cmd.carrier, "waybill_no": cmd.waybill_no})
-    return _delivery_view(row)
+    return delivery_view(row)
 
 
 async def confirm_receipt(cmd: ConfirmReceipt, uow: UnitOfWork) -> dict[str, Any]:
@@ -235,14 +236,14 @@ async def confirm_receipt(cmd: ConfirmReceipt, uow: UnitOfWork) -> dict[str, Any
     if row is None or row["case_id"] != cmd.case_id:
         raise DomainError("not_found", "not_found", "出件记录不存在", "No such delivery")
     if row["status"] == "delivered":
-        return _delivery_view(row)
+        return delivery_view(row)
     version, _ = await uow.record(delivery_stream(cmd.delivery_id), row["stream_version"], [ResultDelivered(
         case_id=cmd.case_id, delivery_id=cmd.delivery_id, method=DeliveryMethod.POST,
         items=tuple(ItemRef.model_validate(i) for i in row["items"]), licence_ids=tuple(row["licence_ids"]),
         waybill_no=row["waybill_no"], delivered_at=uow.now)])
     await repository.update_delivery(uow.tx, cmd.delivery_id, status="delivered", delivered_at=uow.now,
                                      stream_version=version)
-    return _delivery_view({**row, "status": "delivered", "delivered_at": uow.now, "stream_version": version})
+    return delivery_view({**row, "status": "delivered", "delivered_at": uow.now, "stream_version": version})
 
 
 HANDLERS = {RegisterContact: register_contact, Deliver: deliver, ConfirmReceipt: confirm_receipt}
