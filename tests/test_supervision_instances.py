@@ -2,6 +2,7 @@
 4 partitions), both do work, and what they build together equals what one instance builds alone."""
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from contextlib import ExitStack
@@ -17,6 +18,7 @@ from onewindow_intake.config import Settings as IntakeSettings
 from onewindow_supervision.adapters.tables import timeline
 from onewindow_supervision.app import create_app as supervision_app
 from onewindow_supervision.config import Settings as SupervisionSettings
+from tests.support.kafka_tools import skip_history
 from tests.support.served import served
 from tests.test_window_to_department import _pg_database
 
@@ -37,6 +39,8 @@ def _rows(url: str, cases: set[str]) -> set[tuple]:
 def test_two_instances_share_the_partitions_and_build_what_one_builds(postgres_url: str, kafka_bootstrap: str) -> None:
     clock = ManualClock(datetime(2026, 3, 3, 9, tzinfo=timezone(timedelta(hours=8))))
     prefix = f"t{uuid.uuid4().hex[:8]}-"
+    for start in (prefix, prefix + "alone-"):
+        asyncio.run(skip_history(kafka_bootstrap, start))
     common = {"environment": "test", "kafka_bootstrap_servers": kafka_bootstrap}
     intake_settings = IntakeSettings(database_url=_pg_database(postgres_url), consumer_group_prefix=prefix, **common)
     shared_db, alone_db = _pg_database(postgres_url), _pg_database(postgres_url)

@@ -31,6 +31,7 @@ from onewindow_intake.config import Settings as IntakeSettings
 from onewindow_supervision.app import create_app as supervision_app
 from onewindow_supervision.config import Settings as SupervisionSettings
 from onewindow_supervision.projections import SUPERVISION as SUPERVISION_PROJECTION
+from tests.support.kafka_tools import skip_history
 from tests.support.served import served
 
 ELDERLY_ALLOWANCE = "330100-MZJ-JF-001"  # 高龄津贴 (秒批)
@@ -130,8 +131,9 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platfor
         certificates_db = f"sqlite:///{tmp_path}/certificates.db"
     else:
         postgres = request.getfixturevalue("postgres_url")
-        common = {"environment": "test", "kafka_bootstrap_servers": request.getfixturevalue("kafka_bootstrap"),
-                  "consumer_group_prefix": prefix}
+        bootstrap = request.getfixturevalue("kafka_bootstrap")
+        asyncio.run(skip_history(bootstrap, prefix))
+        common = {"environment": "test", "kafka_bootstrap_servers": bootstrap, "consumer_group_prefix": prefix}
         intake_db, approval_db, supervision_db, certificates_db = (_pg_database(postgres) for _ in range(4))
     intake_settings = IntakeSettings(database_url=intake_db, **common)
     with served(intake_app(intake_settings, clock=clock)) as intake_url:

@@ -39,3 +39,37 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 6
         if time.monotonic() > deadline:
             raise AssertionError("the condition did not come true in time")
         await asyncio.sleep(every)
+
+
+CASE_TOPICS = ("intake.events", "approval.events", "certificates.events", "evaluation.events", "notify.events")
+# Every consumer group of the services that reads case topics (the catalogue groups read from the start).
+CASE_GROUPS = ("intake.approval-events", "approval.intake", "certificates.intake", "certificates.approval",
+               "supervision.archive", "evaluation.intake", "evaluation.approval", "evaluation.notify",
+               "notify.intake", "notify.approval", "notify.certificates", "notify.evaluation")
+
+
+async def skip_history(bootstrap: str, prefix: str) -> None:
+    """Start a test's fresh consumer groups at the end of the case topics, as a deployment that began
+    today would: the shared broker holds every earlier test's cases, which this test need not replay."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from onewindow_contracts.topics import TOPICS
+
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await probe.start()
+    try:
+        known = await probe.topics()
+        partitions = [TopicPartition(t, p) for t in CASE_TOPICS if t in known for p in range(TOPICS[t].partitions)]
+        ends = await probe.end_offsets(partitions) if partitions else {}
+    finally:
+        await probe.stop()
+    if not ends:
+        return  # a new broker: there is no history to skip
+    for group in CASE_GROUPS:
+        committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=prefix + group, enable_auto_commit=False)
+        await committer.start()
+        try:
+            committer.assign(partitions)
+            await committer.commit({tp: offset for tp, offset in ends.items()})
+        finally:
+            await committer.stop()
