@@ -15,11 +15,11 @@ import asyncpg
 from onewindow_chassis import schema
 from onewindow_chassis.db import Database
 
-from . import appends, delivery, instant, intake, rebuild, report
+from . import appends, delivery, instant, intake, rebuild, report, supervision
 from .common import FULL, QUICK, Row, Sizes
 from .infra import Infra, create_database, drop_database, machine
 
-SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild", "intake", "instant")
+SECTIONS = ("appends", "relay", "latency", "wakeup", "rebuild", "intake", "instant", "supervision")
 
 
 def log(message: str) -> None:
@@ -67,6 +67,9 @@ async def run(infra: Infra, sizes: Sizes, sections: set[str], loop_name: str,
         if "instant" in sections:
             log("秒批: POST /v1/applications at intake → ItemApproved on Kafka, intake and approval as two services")
             rows += await instant.measure(infra, quick, log)
+        if "supervision" in sections:
+            log("supervision: rebuild its projection from the archive, against a raw read; verify live == rebuilt")
+            rows += await supervision.measure(infra, quick, log)
     finally:
         if pool is not None:
             await pool.close()

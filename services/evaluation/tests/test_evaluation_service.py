@@ -140,7 +140,6 @@ def test_an_appeal_is_decided_by_a_supervisor(platform: Platform) -> None:
 
 def test_a_12345_work_order_follows_the_rectification_path(platform: Platform) -> None:
     case_id, applicant_ref, (item,) = _open_case(platform)
-    applicant = platform.token("applicant", applicant_ref)
     operator = platform.token("window_clerk")
     missing_number = platform.post("/v1/complaints", {"source": "hotline_12345", "aspects": ["attitude"],
                                                        "case_id": case_id}, operator)
