@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from onewindow_chassis import kafka, migrations
 from onewindow_chassis.db import async_url
 from onewindow_launcher.embedded import create_app as embedded_app
-from onewindow_launcher.services import SERVICES, app_factory, settings_of
+from onewindow_launcher.services import SERVICES, app_factory, migrations_of, settings_of
 
 CHASSIS_TABLES = {"events", "outbox", "snapshots", "processed_messages", "read_positions", "timers",
                   "subject_keys", "idempotency_keys", "alembic_version"}
@@ -93,7 +93,7 @@ def _tables(url: str) -> set[str]:
 async def test_every_service_migrates_postgresql_twice_without_harm(service, pg_database_url) -> None:
     import asyncio
 
-    versions = Path(__import__(f"onewindow_{service}.app", fromlist=["MIGRATIONS"]).MIGRATIONS)
+    versions = migrations_of(service)
     await asyncio.to_thread(migrations.upgrade, pg_database_url, versions)
     await asyncio.to_thread(migrations.upgrade, pg_database_url, versions)
     engine = create_async_engine(async_url(pg_database_url))

@@ -9,7 +9,7 @@ import uvicorn
 
 from onewindow_chassis import migrations
 
-from .services import SERVICES, app_factory, settings_of
+from .services import SERVICES, app_factory, migrations_of, settings_of
 
 
 def main() -> None:
@@ -38,6 +38,5 @@ def main() -> None:
         uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools")
     else:
         settings = settings_of(args.service)
-        versions = Path(__import__(f"onewindow_{args.service}.app", fromlist=["MIGRATIONS"]).MIGRATIONS)
-        migrations.upgrade(settings.database_url, versions)
+        migrations.upgrade(settings.database_url, migrations_of(args.service))
         print(f"{args.service}: migrated")
