@@ -48,12 +48,14 @@ async def test_the_consumer_span_is_parented_by_the_producer_trace_across_proces
 
 def test_logs_are_json_and_mask_id_card_and_phone_numbers() -> None:
     out = io.StringIO()
+    root_level = logging.getLogger().level
     telemetry.setup_logging("intake", stream=out)
     try:
         logging.getLogger("some.library").warning("lookup for %s failed", "110101199003071234")
         structlog.get_logger().info("sms queued", phone="13800138000", note="call 13912345678 back")
     finally:
         logging.getLogger().handlers.clear()
+        logging.getLogger().setLevel(root_level)  # leave logging as the other tests found it
         structlog.reset_defaults()
         structlog.contextvars.clear_contextvars()
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
