@@ -108,3 +108,19 @@ def test_times_must_carry_a_zone_and_are_kept_in_utc() -> None:
     assert as_data(moved)["received_at"] == "2025-03-03T16:30:00Z"
     with pytest.raises(ValidationError):
         ApplicationReceived.model_validate(as_data(event) | {"received_at": "2025-03-04T00:30:00"})
+
+
+def test_pick_gives_a_consumer_its_handler_and_the_event_or_nothing() -> None:
+    from onewindow_contracts.base import ContractError, pick
+    from onewindow_contracts.intake import ApplicationWithdrawn
+    from onewindow_contracts.materials import SupplementDeadlineMissed
+
+    data = {"case_id": "330100-20260302-ABCDEF01", "due_on": "2026-03-09", "missing_type_codes": ["CL-JKZM"],
+            "detected_at": "2026-03-09T16:00:00+00:00"}
+    handlers = {SupplementDeadlineMissed: "on_missed"}
+    handler, event = pick(SupplementDeadlineMissed.event_type, 1, data, handlers)
+    assert handler == "on_missed" and isinstance(event, SupplementDeadlineMissed)
+    assert pick(ApplicationWithdrawn.event_type, 1, {}, handlers) is None  # not this consumer's
+    assert pick("cn.gov.onewindow.intake.SomethingNewer", 1, {}, handlers) is None  # a newer producer's
+    with pytest.raises(ContractError):
+        pick(SupplementDeadlineMissed.event_type, 1, {**data, "due_on": "not a date"}, handlers)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from onewindow_contracts.topics import TOPICS
 from onewindow_contracts.values import CaseId, Ident, Value
@@ -180,6 +180,23 @@ def decode(event_type: str, version: int, data: bytes | str | Mapping[str, Any])
             raise UnsupportedVersion(f"{event_type}: no upcaster from version {step}")
         payload = function(payload)
     return target.model_validate(payload)
+
+
+def pick(event_type: str, version: int, data: bytes | str | Mapping[str, Any],
+         handlers: Mapping[type[Event], Any]) -> tuple[Any, Event] | None:
+    """For a consumer: the handler for this event's type and the event, decoded and upcast to its latest
+    version; None for a type the consumer does not handle (including types newer than this package).
+    A payload that does not fit its type raises ContractError: a poison message, never to be retried."""
+    try:
+        handler = handlers.get(latest(event_type))
+    except UnknownEventType:
+        return None
+    if handler is None:
+        return None
+    try:
+        return handler, decode(event_type, version, data)
+    except ValidationError as error:
+        raise ContractError(f"{event_type} v{version} does not fit its schema") from error
 
 
 def encode(event: Event) -> bytes:

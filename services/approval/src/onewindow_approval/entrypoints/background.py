@@ -1,14 +1,12 @@
 """What approval listens to: the catalogue and intake's case events."""
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from onewindow_chassis.cloudevents import Message
 from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, UnknownEventType, decode, latest
+from onewindow_contracts.base import ContractError, pick
 from onewindow_contracts.topics import CATALOGUE, INTAKE
 
 from ..service_layer.handlers import HEARD
@@ -18,17 +16,12 @@ from ..service_layer.unit_of_work import Services, UnitOfWork
 def subscriptions(services: Services) -> list[Subscription]:
     async def handle(message: Message, tx: Transaction) -> None:
         try:
-            kind = latest(message.type)
-        except UnknownEventType:
-            return  # a type from a newer producer that approval has no use for
-        handler = HEARD.get(kind)
-        if handler is None:
-            return
-        try:
-            event = decode(message.type, message.schema_version, message.data)
-        except (ContractError, ValidationError) as error:
-            raise PermanentError(f"undecodable {message.type}: {type(error).__name__}") from error
-        await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
+            found = pick(message.type, message.schema_version, message.data, HEARD)
+        except ContractError as error:
+            raise PermanentError(f"undecodable {message.type}") from error
+        if found is not None:  # else a type this service has no use for
+            handler, event = found
+            await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
 
     # Two groups, two loops: a case event that waits for its catalogue version (NotYet) must not hold up
     # the very consumer that would bring that version in.

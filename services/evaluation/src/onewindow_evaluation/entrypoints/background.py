@@ -2,14 +2,12 @@
 its own so that a case event waiting for intake (NotYet) does not hold up the topic that brings it."""
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from onewindow_chassis.cloudevents import Message
 from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, UnknownEventType, decode, latest
+from onewindow_contracts.base import ContractError, pick
 from onewindow_contracts.topics import APPROVAL, INTAKE, NOTIFY
 
 from ..service_layer.handlers import HEARD
@@ -19,17 +17,12 @@ from ..service_layer.unit_of_work import Services, UnitOfWork
 def subscriptions(services: Services) -> list[Subscription]:
     async def handle(message: Message, tx: Transaction) -> None:
         try:
-            kind = latest(message.type)
-        except UnknownEventType:
-            return  # a type from a newer producer that evaluation has no use for
-        handler = HEARD.get(kind)
-        if handler is None:
-            return
-        try:
-            event = decode(message.type, message.schema_version, message.data)
-        except (ContractError, ValidationError) as error:
-            raise PermanentError(f"undecodable {message.type}: {type(error).__name__}") from error
-        await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
+            found = pick(message.type, message.schema_version, message.data, HEARD)
+        except ContractError as error:
+            raise PermanentError(f"undecodable {message.type}") from error
+        if found is not None:  # else a type this service has no use for
+            handler, event = found
+            await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
 
     return [Subscription("evaluation.intake", [INTAKE.name], handle),
             Subscription("evaluation.approval", [APPROVAL.name], handle),
