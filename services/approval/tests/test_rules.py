@@ -215,6 +215,59 @@ def test_the_90_days_are_counted_from_the_birth_date(book: RuleBook) -> None:
     assert failed(book.evaluate("RS-XSECB-1", form, facts, DECIDED)) == ["within_90_days_of_birth"]
 
 
+# --- 从业资格证换证 (a 秒批 item that yields a licence) -------------------------------------------------------
+
+DRIVER = citizen_id("330102", date(1975, 6, 1), "031")  # 50 on the decision date
+
+
+def driver(**changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    form = {"applicant_id_number": DRIVER, "qualification_category": "经营性道路旅客运输驾驶员",
+            "contact_phone": "13800000000"}
+    facts = {"qualification_category_on_record": "经营性道路旅客运输驾驶员", "qualification_status": "valid",
+             "driving_licence_valid": True, "major_accident_within_3_years": False, "unsettled_violations": False}
+    for name, value in changes.items():
+        (form if name in form else facts)[name] = value
+    return form, facts
+
+
+def test_a_driver_in_good_standing_renews_at_once(book: RuleBook) -> None:
+    evaluation = book.evaluate("RS-CYZGHZ-1", *driver(), DECIDED)
+    assert evaluation.approved, evaluation.failed
+    expired_lately = book.evaluate("RS-CYZGHZ-1", *driver(qualification_status="expired"), DECIDED)
+    assert expired_lately.approved  # within 180 days of expiry the certificate is not yet cancelled
+
+
+@pytest.mark.parametrize(
+    ("changes", "failing"),
+    [
+        ({"applicant_id_number": citizen_id("330102", date(1965, 3, 1))}, ["age_not_over_60"]),  # 61
+        ({"applicant_id_number": with_wrong_check_digit(DRIVER)}, ["holder_id_valid", "age_not_over_60"]),
+        ({"qualification_status": "cancelled"}, ["qualification_on_record"]),
+        ({"qualification_category_on_record": "道路货物运输驾驶员"}, ["qualification_on_record"]),
+        ({"driving_licence_valid": False}, ["driving_licence_valid"]),
+        ({"major_accident_within_3_years": True}, ["no_major_accident_if_passenger"]),
+        ({"unsettled_violations": True}, ["no_unsettled_violation"]),
+        ({"unsettled_violations": None}, ["no_unsettled_violation"]),  # a registry that did not answer
+    ],
+)
+def test_a_driver_outside_the_conditions_goes_to_review(
+    book: RuleBook, changes: dict[str, Any], failing: list[str]
+) -> None:
+    assert failed(book.evaluate("RS-CYZGHZ-1", *driver(**changes), DECIDED)) == failing
+
+
+def test_the_accident_record_is_asked_of_passenger_drivers_only(book: RuleBook) -> None:
+    freight = {"qualification_category": "道路货物运输驾驶员", "qualification_category_on_record": "道路货物运输驾驶员",
+               "major_accident_within_3_years": True}
+    assert book.evaluate("RS-CYZGHZ-1", *driver(**freight), DECIDED).approved
+
+
+def test_sixty_is_not_over_sixty(book: RuleBook) -> None:
+    sixty = citizen_id("330102", date(1965, 6, 1))  # 60 on 2 March 2026, 61 on 1 June 2026
+    assert book.evaluate("RS-CYZGHZ-1", *driver(applicant_id_number=sixty), DECIDED).approved
+    assert not book.evaluate("RS-CYZGHZ-1", *driver(applicant_id_number=sixty), date(2026, 6, 1)).approved
+
+
 def test_the_rule_sets_match_the_demo_catalogue(book: RuleBook) -> None:
     """Every 秒批 item of the catalogue has a rule set that names it and reads only its form fields."""
     spec = importlib.util.find_spec("onewindow_intake")

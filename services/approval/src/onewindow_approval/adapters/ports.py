@@ -34,10 +34,14 @@ class IntakeForms:
 
 
 class DemoRegistries:
-    """Stand-in for the registries the rules consult (人口库, 民政, 人社): everyone found in good standing,
-    living where their ID number was issued. A province wires its real systems behind `facts`."""
+    """Stand-in for the registries the rules consult (人口库, 民政, 人社, 道路运输从业人员信息系统, 公安交管):
+    everyone found in good standing, living where their ID number was issued, holding the qualification
+    they say they hold. A province wires its real systems behind `facts`."""
 
     async def facts(self, rule_set: str, answers: dict[str, Any]) -> dict[str, Any]:
         id_number = next((str(v) for k, v in answers.items() if k.endswith("id_number")), "")
         return {"household_region": id_number[:6], "household_status": "normal", "already_receiving": False,
-                "sscard_account_active": True, "relation_verified": True}
+                "sscard_account_active": True, "relation_verified": True,
+                "qualification_category_on_record": answers.get("qualification_category"),
+                "qualification_status": "valid", "driving_licence_valid": True,
+                "major_accident_within_3_years": False, "unsettled_violations": False}
