@@ -1,5 +1,6 @@
 """The embedded default: every service in one process, each under /<service>, each with its own
-SQLite file in the data directory, all sharing one embedded bus file there. No server to install."""
+SQLite file in the data directory, all sharing one embedded bus file there, and the web pages at /.
+No server to install."""
 from __future__ import annotations
 
 import contextlib
@@ -7,11 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from onewindow_chassis.auth import dev_token_router
 from onewindow_chassis.web import development_issuer
 
+from . import pages
 from .services import SERVICES, app_factory, settings_of
 
 
@@ -37,19 +38,15 @@ def create_app(data_dir: Path, base_url: str = "http://127.0.0.1:8000") -> FastA
         async with contextlib.AsyncExitStack() as stack:
             for child in children.values():
                 await stack.enter_async_context(child.router.lifespan_context(child))
+            stack.push_async_callback(portal.close)
             yield
 
     app = FastAPI(title="OneWindow (embedded)", lifespan=lifespan)
     # The stand-in identity provider: log in as any demo role (POST /v1/dev/tokens).
     app.include_router(dev_token_router(development_issuer(settings_of("intake", environment="embedded"))))
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        links = "".join(f'<li><a href="/{n}/docs">{n}</a> · <a href="/{n}/health">health</a></li>' for n in SERVICES)
-        return (
-            '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>一窗通办 OneWindow</title>'
-            f"<h1>一窗受理·一次办好 — OneWindow</h1><p>内嵌模式 · embedded default</p><ul>{links}</ul></html>"
-        )
+    # The pages at /, calling the services over HTTP as a browser's backend would across machines.
+    portal = pages.install(app, pages.PagesSettings(
+        **{f"{name}_url": f"{base_url}/{name}" for name in SERVICES}, dev_tokens_url=f"{base_url}/v1/dev/tokens"))
 
     for name, child in children.items():
         app.mount(f"/{name}", child)

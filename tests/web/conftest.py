@@ -1,0 +1,101 @@
+"""The pages under test: the embedded default served for real on 127.0.0.1, and Debian's Chromium
+driven headless by Playwright (never a downloaded browser). No Chromium is a failure, not a skip."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def served_at(make_app: Any) -> Iterator[str]:
+    """`make_app(base_url)` served on a port chosen first: the embedded default must know its own
+    address before it starts (the pages and approval call the mounted services over HTTP)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app: FastAPI = make_app(base)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 90
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the platform did not start")
+        time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[str]:
+    """The embedded default (every service, the dev issuer, the pages) in a fresh data directory."""
+    from onewindow_launcher.embedded import create_app
+
+    with served_at(lambda base: create_app(tmp_path / "var", base_url=base)) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `deploy/chromium.sh install` (./ow test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any, site: str) -> Iterator[Any]:
+    context = chromium.new_context(base_url=site, locale="zh-CN", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+class Screenshots:
+    """Each page into docs/pages/NAME.png, only when ONEWINDOW_SCREENSHOTS names the folder, so a
+    test run never rewrites tracked files by accident."""
+
+    def __init__(self) -> None:
+        folder = os.environ.get("ONEWINDOW_SCREENSHOTS")
+        self.folder = Path(folder) if folder else None
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, page: Any, name: str) -> None:
+        assert re.fullmatch(r"[a-z0-9-]+", name)
+        if self.folder:
+            page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Screenshots:
+    return Screenshots()
