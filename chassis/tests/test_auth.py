@@ -109,6 +109,7 @@ def test_the_issuer_refuses_what_no_verifier_would_accept(issuer: DevelopmentIss
 def test_an_expired_token_is_token_expired(issuer: DevelopmentIssuer, verifier: TokenVerifier,
                                            clock: ManualClock) -> None:
     token = issuer.issue(CLERK, "window_clerk", ttl=timedelta(minutes=5))
+    assert verifier.verify(token).subject == CLERK  # its signature is remembered; its times are checked each use
     clock.advance(timedelta(minutes=5, seconds=29))
     assert verifier.verify(token).subject == CLERK  # within the 30 s of leeway
     clock.advance(timedelta(seconds=2))
@@ -189,9 +190,12 @@ def test_a_token_with_an_unknown_kid_or_none_is_refused(issuer: DevelopmentIssue
 
 
 def test_a_tampered_payload_is_refused(issuer: DevelopmentIssuer, verifier: TokenVerifier) -> None:
-    header, _, signature = issuer.issue(APPLICANT, "applicant").split(".")
+    genuine = issuer.issue(APPLICANT, "applicant")
+    assert verifier.verify(genuine).role == "applicant"  # remembered as verified: the forgery must not ride on it
+    header, _, signature = genuine.split(".")
     forged = f"{header}.{segment(claims(issuer, sub=APPLICANT, role='supervisor'))}.{signature}"
     assert refused(verifier, forged).code == "token_invalid"
+    assert refused(verifier, forged).code == "token_invalid"  # and a refusal is never remembered as a pass
 
 
 @pytest.mark.parametrize("token", ["", "abc", "a.b", "a.b.c.d", "not a token at all", "x" * 9000])

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from .db import Transaction
 from .problems import DomainError
 from .schema import idempotency_keys
+from .statements import Statement, param
+
+# Both run on every keyed POST: on the driver (chassis/statements.py).
+_RECALL = Statement(sa.select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.body)
+                    .where(idempotency_keys.c.principal == param("principal"), idempotency_keys.c.key == param("key")))
+_REMEMBER = Statement(idempotency_keys.insert().values({c.name: param(c.name) for c in idempotency_keys.c}))
 
 
 @dataclass(frozen=True)
@@ -44,25 +51,18 @@ async def recall(tx: Transaction, principal: str, key: str, fingerprint: str) ->
     """The reply to an earlier request with this key, or None. Locks the key row on PostgreSQL so a
     concurrent retry waits for the first to finish instead of running the command again."""
     _check_key(key)
-    query = sa.select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.body).where(
-        idempotency_keys.c.principal == principal, idempotency_keys.c.key == key
-    )
-    row = (await tx.conn.execute(query)).first()
+    row = await _RECALL.first(tx, principal=principal, key=key)
     if row is None:
         return None
-    if row.request_hash != fingerprint:
+    if row["request_hash"] != fingerprint:
         raise DomainError("invalid", "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求",
                           "This Idempotency-Key was already used for a different request")
-    return Reply(row.status_code, row.body)
+    return Reply(row["status_code"], bytes(row["body"]))
 
 
 async def remember(tx: Transaction, principal: str, key: str, fingerprint: str, reply: Reply, at: datetime) -> None:
-    await tx.conn.execute(
-        idempotency_keys.insert().values(
-            principal=principal, key=key, request_hash=fingerprint, status_code=reply.status_code,
-            body=reply.body, created_at=at,
-        )
-    )
+    await _REMEMBER.execute(tx, principal=principal, key=key, request_hash=fingerprint, status_code=reply.status_code,
+                            body=reply.body, created_at=at)
 
 
 class _Raced(Exception):
@@ -87,7 +87,7 @@ async def respond_once(
             reply = Reply(status, orjson.dumps(await work(uow), default=str))
             try:
                 await remember(uow.tx, owner, key, fingerprint, reply, uow.now)
-            except IntegrityError as error:
+            except (IntegrityError, asyncpg.UniqueViolationError) as error:  # SQLite's path, PostgreSQL's
                 raise _Raced() from error  # rolls this attempt back whole
     except _Raced:
         async with open_uow() as uow:

@@ -17,6 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import Transaction
 from .schema import subject_keys
+from .statements import Statement, param
+
+_KEY_OF = Statement(sa.select(subject_keys.c.wrapped_key, subject_keys.c.erased_at)
+                    .where(subject_keys.c.subject_ref == param("subject_ref")))
 
 ERASED = "〔已删除 erased〕"
 
@@ -59,13 +63,9 @@ class PersonalDataVault:
         return key
 
     async def _load_key(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> bytes | None:
-        row = (
-            await tx.conn.execute(
-                sa.select(subject_keys.c.wrapped_key, subject_keys.c.erased_at).where(subject_keys.c.subject_ref == subject_ref)
-            )
-        ).first()
+        row = await _KEY_OF.first(tx, subject_ref=subject_ref)  # on every sealing request: the driver's path
         if row is not None:
-            return None if row.erased_at is not None else self._unwrap(subject_ref, row.wrapped_key)
+            return None if row["erased_at"] is not None else self._unwrap(subject_ref, row["wrapped_key"])
         if create_at is None:
             return None  # never had a key: nothing sealed for this person can exist
         key = AESGCM.generate_key(bit_length=256)

@@ -15,6 +15,7 @@ OAuth2 client-credentials tokens (RFC 9068 shape); one verifier checks both. Wha
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from .principal import Principal, scopes_of
 SUPPORTED_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
 DEFAULT_LEEWAY = timedelta(seconds=30)
 MAX_TOKEN_LENGTH = 8192
+VERIFIED_CACHE_SIZE = 10_000  # tokens remembered per verifier, oldest dropped first (~10 MB at most)
 MIN_RSA_BITS = 2048
 ACCEPTED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "role")
@@ -110,12 +112,26 @@ class TokenVerifier:
         self.issuer, self.audience = issuer, audience
         self._clock = clock or SystemClock()
         self._leeway = leeway.total_seconds()
+        # Tokens whose signature, issuer and audience already checked out, with their claims. A client
+        # sends the same token for many requests and the Ed25519 check is most of a request's auth cost;
+        # the times are still checked on every use, so an expired token is refused all the same.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     @property
     def key_ids(self) -> frozenset[str]:
         return frozenset(self._keys)
 
     def verify(self, token: str) -> Principal:
+        claims = self._verified.get(token) if isinstance(token, str) else None
+        if claims is None:
+            claims = self._verify_signature(token)
+            self._verified[token] = claims
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        self._check_times(claims)
+        return self._principal(claims)
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not _COMPACT_JWS.match(token):
             raise token_invalid("not a compact JWS")
         try:
@@ -146,8 +162,8 @@ class TokenVerifier:
             raise token_invalid("the signature does not verify") from None
         except (jwt.PyJWTError, ValueError, TypeError):
             raise token_invalid("the token cannot be decoded") from None
-        self._check_times(claims)
-        return self._principal(claims)
+        self._principal(claims)  # claims a principal cannot be made of are never remembered
+        return claims
 
     def _key_for(self, header: dict[str, Any]) -> _Key:
         algorithm = header.get("alg")

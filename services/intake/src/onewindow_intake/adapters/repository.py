@@ -1,4 +1,8 @@
-"""Reading and writing intake's tables. Plain functions over a transaction: no hidden sessions."""
+"""Reading and writing intake's tables. Plain functions over a transaction: no hidden sessions.
+
+What an application does on every submission is a `Statement` (chassis/statements.py): written here with
+SQLAlchemy for both dialects, sent straight to the driver on PostgreSQL, where it costs a third of a
+Core execution (bench/README.md, "Intake over HTTP")."""
 from __future__ import annotations
 
 import uuid
@@ -10,11 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from onewindow_chassis.db import Transaction
+from onewindow_chassis.statements import Statement, param
 from onewindow_contracts.catalogue import CatalogueItemVersionPublished
 from onewindow_contracts.values import MaterialSource
 
-from ..domain.catalogue import Catalogue, Item
-from ..domain.vault import StoredMaterial
+from ..domain.catalogue import FORM_TYPE, Catalogue, Item
+from ..domain.vault import COMMITMENT_TYPE, StoredMaterial
 from .tables import (
     applicants, application_forms, cases, catalogue_items, corrections, credit_marks, delegations, material_blobs,
     materials,
@@ -46,6 +51,27 @@ def _stored(row: Any) -> StoredMaterial:
                           row.filename, MaterialSource(row.source), row.licence_id, row.valid_until, row.uploaded_at)
 
 
+def _stored_from(row: dict[str, Any]) -> StoredMaterial:
+    return StoredMaterial(row["material_id"], row["applicant_ref"], row["type_code"], row["sha256"], row["size"],
+                          row["media_type"], row["filename"], MaterialSource(row["source"]), row["licence_id"],
+                          row["valid_until"], row["uploaded_at"])
+
+
+_REUSABLE = Statement(
+    sa.select(materials).where(
+        materials.c.applicant_ref == param("applicant_ref"),
+        # made for one case, never reused: the generated 申请表 and the signed 承诺书 (and they grow by
+        # one with every case, which would make each application read more than the last)
+        materials.c.type_code.not_like(FORM_TYPE + ":%"), materials.c.type_code != COMMITMENT_TYPE,
+    ).order_by(materials.c.uploaded_at)
+)
+
+
+async def reusable_materials(tx: Transaction, applicant_ref: str) -> list[StoredMaterial]:
+    """The documents of an applicant's a new application may use, oldest first, in one read."""
+    return [_stored_from(row) for row in await _REUSABLE.rows(tx, applicant_ref=applicant_ref)]
+
+
 async def find_material(tx: Transaction, applicant_ref: str, type_code: str, sha256: str) -> StoredMaterial | None:
     row = (await tx.conn.execute(sa.select(materials).where(
         materials.c.applicant_ref == applicant_ref, materials.c.type_code == type_code, materials.c.sha256 == sha256
@@ -69,14 +95,18 @@ async def materials_of(tx: Transaction, applicant_ref: str, type_codes: Sequence
     return [_stored(row) for row in await tx.conn.execute(query)]
 
 
+_STORE_BLOB = Statement(lambda insert: insert(material_blobs).values(sha256=param("sha256"), content=param("content"))
+                        .on_conflict_do_nothing())
+_STORE_MATERIAL = Statement(materials.insert().values({c.name: param(c.name) for c in materials.c}))
+
+
 async def store_material(tx: Transaction, stored: StoredMaterial, content: bytes) -> None:
-    await tx.conn.execute(_insert(tx, material_blobs).values(sha256=stored.sha256, content=content)
-                          .on_conflict_do_nothing())
-    await tx.conn.execute(materials.insert().values(
-        material_id=stored.material_id, applicant_ref=stored.applicant_ref, type_code=stored.type_code,
+    await _STORE_BLOB.execute(tx, sha256=stored.sha256, content=content)
+    await _STORE_MATERIAL.execute(
+        tx, material_id=stored.material_id, applicant_ref=stored.applicant_ref, type_code=stored.type_code,
         sha256=stored.sha256, size=stored.size, media_type=stored.media_type, filename=stored.filename,
         source=stored.source.value, licence_id=stored.licence_id, valid_until=stored.valid_until,
-        uploaded_at=stored.uploaded_at))
+        uploaded_at=stored.uploaded_at)
 
 
 async def content(tx: Transaction, sha256: str) -> bytes:
@@ -100,8 +130,11 @@ async def add_applicant(tx: Transaction, ref: str, kind: str, blind_index: str, 
                                                      identity=identity, created_at=at))
 
 
+_SAVE_FORM = Statement(application_forms.insert().values(case_id=param("case_id"), answers=param("answers")))
+
+
 async def save_form(tx: Transaction, case_id: str, answers: dict[str, Any]) -> None:
-    await tx.conn.execute(application_forms.insert().values(case_id=case_id, answers=answers))
+    await _SAVE_FORM.execute(tx, case_id=case_id, answers=answers)
 
 
 async def form(tx: Transaction, case_id: str) -> dict[str, Any]:
@@ -109,9 +142,12 @@ async def form(tx: Transaction, case_id: str) -> dict[str, Any]:
     return row[0] if row else {}
 
 
+_CREDIT_MARK = Statement(sa.select(credit_marks.c.until).where(credit_marks.c.applicant_ref == param("applicant_ref")))
+
+
 async def credit_barred(tx: Transaction, applicant_ref: str, today: date) -> bool:
-    row = (await tx.conn.execute(sa.select(credit_marks.c.until).where(credit_marks.c.applicant_ref == applicant_ref))).first()
-    return row is not None and (row.until is None or today <= row.until)
+    row = await _CREDIT_MARK.first(tx, applicant_ref=applicant_ref)
+    return row is not None and (row["until"] is None or today <= row["until"])
 
 
 async def mark_credit(tx: Transaction, applicant_ref: str, case_id: str, until: date | None, at: datetime) -> None:
@@ -123,9 +159,20 @@ async def mark_credit(tx: Transaction, applicant_ref: str, case_id: str, until: 
 
 # --- the case list -----------------------------------------------------------------------------------
 
+_UPDATED = [c.name for c in cases.c if c.name not in ("case_id", "received_at", "applicant_ref", "channel")]
+
+
+def _upsert_case(insert: Any) -> Any:
+    statement = insert(cases).values({c.name: param(c.name) for c in cases.c})
+    return statement.on_conflict_do_update(index_elements=["case_id"],
+                                           set_={name: statement.excluded[name] for name in _UPDATED})
+
+
+_UPSERT_CASE = Statement(_upsert_case)
+
+
 async def upsert_case(tx: Transaction, row: dict[str, Any]) -> None:
-    update = {k: v for k, v in row.items() if k not in ("case_id", "received_at", "applicant_ref", "channel")}
-    await tx.conn.execute(_insert(tx, cases).values(**row).on_conflict_do_update(index_elements=["case_id"], set_=update))
+    await _UPSERT_CASE.execute(tx, **row)
 
 
 async def case_row(tx: Transaction, case_id: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from .catalogue import MaterialType
 from .errors import invalid
 
 MAX_BYTES = 10 * 1024 * 1024
+COMMITMENT_TYPE = "CMT"  # 告知承诺书: signed per case, kept in the vault like any other material
 # What a scanner or a phone produces, recognised by content, not by the name the sender gave it.
 _SIGNATURES = {
     "application/pdf": (b"%PDF-",),

@@ -19,13 +19,12 @@ from ..domain.application import Application
 from ..domain.errors import forbidden, invalid, not_found
 from ..domain.forms import validate_form
 from ..domain.catalogue import form_type_for
-from ..domain.vault import StoredMaterial, assemble, check_upload, valid_until
+from ..domain.vault import COMMITMENT_TYPE, StoredMaterial, assemble, check_upload, valid_until
 from . import commands
 from .unit_of_work import UnitOfWork
 
 PLATFORM = Actor(role=ActorRole.PLATFORM, ref="platform-intake")
 COMMITMENT_NOTICE = "GZCN-2026-1"  # the 告知书 wording applicants are shown (its version is recorded)
-COMMITMENT_TYPE = "CMT"  # 告知承诺书, kept in the vault like any other material
 SUPPLEMENT_DEADLINE = "supplement_deadline"
 
 
@@ -85,10 +84,14 @@ async def upload_material(cmd: commands.UploadMaterial, uow: UnitOfWork) -> Stor
     return stored
 
 
-async def _chosen(uow: UnitOfWork, applicant_ref: str, material_ids: tuple[str, ...]) -> dict[str, StoredMaterial]:
+async def _chosen(uow: UnitOfWork, applicant_ref: str, material_ids: tuple[str, ...],
+                  on_file: list[StoredMaterial] | None = None) -> dict[str, StoredMaterial]:
+    """The materials the applicant named, by type; `on_file`: their reusable materials if already read."""
     if not material_ids:
         return {}
-    found = {m.material_id: m for m in await repository.materials_of(uow.tx, applicant_ref, ids=material_ids)}
+    if on_file is None:
+        on_file = await repository.reusable_materials(uow.tx, applicant_ref)
+    found = {m.material_id: m for m in on_file}
     for material_id in material_ids:
         if material_id not in found:  # absent, or another applicant's: the same answer
             raise invalid("material_unknown", "材料不存在或不属于申请人", "No such material of this applicant",
@@ -139,12 +142,13 @@ async def submit_application(cmd: commands.SubmitApplication, uow: UnitOfWork) -
     catalogue = uow.services.catalogue
     items = catalogue.items_for(bundle_code=cmd.bundle_code, item_codes=cmd.item_codes)
     answers = validate_form(catalogue.form_for(items), cmd.answers)
-    chosen = await _chosen(uow, cmd.applicant_ref, cmd.material_ids)
+    on_file = await repository.reusable_materials(uow.tx, cmd.applicant_ref)
+    chosen = await _chosen(uow, cmd.applicant_ref, cmd.material_ids, on_file)
     if cmd.use_e_licences:
         chosen |= await _e_licences(uow, cmd.applicant_ref, items, set(chosen))
     needed = catalogue.materials_for(items)
-    on_file = await repository.materials_of(uow.tx, cmd.applicant_ref, type_codes=[m.code for m in needed])
-    refs = assemble(needed, chosen, on_file, uow.services.today())
+    codes = {m.code for m in needed}
+    refs = assemble(needed, chosen, [m for m in on_file if m.type_code in codes], uow.services.today())
     case_id = case_number(cmd.region_code, uow.now)
     forms = _department_forms(uow, cmd.applicant_ref, case_id, items, answers)
     refs += [stored.ref() for stored, _ in forms]
