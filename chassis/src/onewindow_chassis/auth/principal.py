@@ -23,6 +23,9 @@ MAX_SCOPES = 64
 DEPARTMENT_SYSTEM = "department_system"  # another government system, bound to one department
 SERVICE = "service"  # one of our services calling another
 MACHINE_ROLES = frozenset({DEPARTMENT_SYSTEM, SERVICE})
+# Roles that act for one department and see only what concerns it: a token of theirs that names no
+# department would be bound to none, and the services' "my department" filters would then filter nothing.
+DEPARTMENT_BOUND_ROLES = frozenset({DEPARTMENT_SYSTEM, "department_reviewer"})
 
 # A subject that looks like an identity number is an identity number leaking through a token:
 # 公民身份号码 (GB 11643), 统一社会信用代码 (GB 32100), mainland mobile number. Kept in step with the
@@ -72,8 +75,8 @@ class Principal:
             _check(_SCOPE, scope, "scope")
         if self.role in MACHINE_ROLES and self.client_id is None:
             raise ValueError(f"a {self.role} token must name its client (client_id)")
-        if self.role == DEPARTMENT_SYSTEM and self.department_code is None:
-            raise ValueError("a department system's token must carry its department_code")
+        if self.role in DEPARTMENT_BOUND_ROLES and self.department_code is None:
+            raise ValueError(f"a {self.role} token must carry its department_code")
 
     @property
     def is_machine(self) -> bool:

@@ -139,10 +139,11 @@ class ApprovalCase:
 
     def resume(self, code: str, by: Actor, at: datetime, calendar: WorkCalendar, outcome: str | None = None) -> list[Event]:
         item = self.items.get(code)
+        # who first, then the item's state: another department learns nothing of an item not its own
+        if item is not None and by.role is not ActorRole.PLATFORM and by.department_code != item.department_code:
+            raise _error("forbidden", "not_this_department", "仅承办部门可恢复计时", "Only the item's department resumes it")
         if item is None or item.status is not ItemStatus.SUSPENDED or item.suspension_id is None:
             raise _error("conflict", "item_not_suspended", "事项未暂停", "The item is not suspended")
-        if by.role is not ActorRole.PLATFORM and by.department_code != item.department_code:
-            raise _error("forbidden", "not_this_department", "仅承办部门可恢复计时", "Only the item's department resumes it")
         clock = item.clock.resume(at)
         # this suspension's own working days: the total now, less what earlier (closed) pauses had
         paused = clock.paused_working_days(calendar) - replace(item.clock, suspension=None).paused_working_days(calendar)

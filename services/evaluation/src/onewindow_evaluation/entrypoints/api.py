@@ -94,6 +94,12 @@ class AppealDecisionIn(Strict):
     reason: str = Field(min_length=2, max_length=2000)
 
 
+async def _concerns(uow: UnitOfWork, view: dict[str, Any], department_code: str | None) -> bool:
+    """A department sees a case's ratings when one of its stages, or a rectification, is about it."""
+    rated = {s["department_code"] for s in await repository.stages_of(uow.tx, view["case_id"])}
+    return department_code in rated | {r["department_code"] for r in view["rectifications"]}
+
+
 @router.get("/cases/{case_id}/evaluations")
 async def get_evaluations(request: Request, case_id: str, principal: Principal = Depends(current_principal)
                           ) -> dict[str, Any]:
@@ -105,6 +111,8 @@ async def get_evaluations(request: Request, case_id: str, principal: Principal =
         elif await repository.case(uow.tx, case_id) is None:
             raise DomainError("not_found", "not_found", "办件不存在", "No such case")
         view = await handlers.case_view(uow, case_id)
+        if actor.role in _DEPARTMENT and not await _concerns(uow, view, actor.department_code):
+            raise DomainError("not_found", "not_found", "办件不存在", "No such case")  # another department's case
     if actor.role is not ActorRole.APPLICANT:  # the applicant's own words are for the applicant (and the desk's
         for evaluation in view["evaluations"]:  # rectification, which reads them through its own record)
             evaluation["comment"] = None
