@@ -61,8 +61,11 @@ async def queue(request: Request, principal: Principal = Depends(current_princip
         raise DomainError("invalid", "department_required", "请指定部门", "Name the department")
     cursor = None
     if after:
-        due, case_id, item_code = after.split("|", 2)
-        cursor = (date.fromisoformat(due), case_id, item_code)
+        try:
+            due, case_id, item_code = after.split("|", 2)
+            cursor = (date.fromisoformat(due), case_id, item_code)
+        except ValueError:  # a cursor the caller made up or cut short: their mistake, not our 500
+            raise DomainError("invalid", "cursor_invalid", "分页游标无效", "The page cursor is not valid") from None
     async with services(request).uow() as uow:
         rows = await repository.department_queue(uow.tx, own, status, limit, cursor)
     last = rows[-1] if len(rows) == limit else None
