@@ -46,12 +46,14 @@ def served_at(make_app: Any) -> Iterator[str]:
         sock.close()
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[str]:
-    """The embedded default (every service, the dev issuer, the pages) in a fresh data directory."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The embedded default (every service, the dev issuer, the pages) in a fresh data directory,
+    one per test module (each test makes its own people and cases)."""
     from onewindow_launcher.embedded import create_app
 
-    with served_at(lambda base: create_app(tmp_path / "var", base_url=base)) as base:
+    data = tmp_path_factory.mktemp("embedded") / "var"
+    with served_at(lambda base: create_app(data, base_url=base)) as base:
         yield base
 
 

@@ -12,6 +12,7 @@ KCG = "330100-YJS-KCG"
 REGISTRATION = "330100-SCJGJ-XK-001"
 MARKET_REGULATOR = "330100-SCJGJ"
 LEASE = "CL-CSSY"
+FOOD = "330100-SCJGJ-XK-002"
 ANSWERS = {"text": "杭州味道面馆", "address": "杭州市西湖区文三路100号", "id_number": "11010519491231002X",
            "phone": "13800138000", "number": "12", "date": "2026-03-01"}
 
@@ -123,3 +124,54 @@ def test_journey_1_apply_for_a_restaurant_reuse_a_material_get_the_licence_and_r
     page.get_by_role("button", name="提交评价").click()
     assert "感谢您的评价" in page.content() and "非常满意" in page.content()
     screenshot(page, "citizen-rated")
+
+
+def test_the_window_escalates_and_the_supervisor_sees_it_on_the_dashboard(browser_page: Any, site: str,
+                                                                            screenshot: Any) -> None:
+    """At the counter: the clerk registers an enterprise's application; without its key materials it
+    cannot be accepted, and there is no button to refuse — it is escalated to the supervisor."""
+    page = browser_page
+    page.goto("/login")
+    screenshot(page, "login")
+    log_in(page, "window_clerk")
+    page.goto("/window/new")
+    page.get_by_label("申请事项或“一件事”").select_option(f"item:{FOOD}")
+    page.get_by_role("button", name="填写申请表").click()
+    page.get_by_label("申请人类型").select_option("enterprise")
+    page.get_by_label("公民身份号码或统一社会信用代码").fill("91330106MA2H0Q1X5R")
+    page.get_by_label("姓名或名称").fill("杭州味道餐饮有限公司")
+    for field in httpx.get(f"{site}/intake/v1/catalogue/items/{FOOD}").json()["form"]:
+        control = page.locator(f"[name='f.{field['code']}']")
+        if field["type"] == "choice":
+            control.select_option(field["choices"][0])
+        else:
+            control.fill(ANSWERS[field["type"]])
+    page.get_by_role("button", name="收件").click()
+    assert "已收件" in page.content()
+    case_id = page.locator("h1 .id").inner_text()
+    buttons = page.get_by_role("button").all_inner_texts()
+    assert "受理" in buttons and "容缺受理" in buttons and "提请审核" in buttons
+    assert not [b for b in buttons if "不予" in b or "驳回" in b]
+    page.get_by_role("button", name="容缺受理").click()
+    assert "缺少关键材料，不能受理；可提请审核" in page.content()
+    screenshot(page, "window-case")
+    page.get_by_label("理由（必填）").fill("申请人未带营业执照，坚持提交")
+    page.get_by_role("button", name="提请审核").click()
+    assert "已提请审核，由监察人员决定" in page.content()
+    page.goto("/window")
+    screenshot(page, "window-desk")
+    log_out(page)
+
+    log_in(page, "supervisor")
+    page.goto("/supervisor")
+    assert page.get_by_role("img", name="各事项办件量").count() == 1
+    screenshot(page, "supervisor-dashboard")
+    page.get_by_label("查询办件时间线").fill(case_id)
+    page.get_by_role("button", name="查询").click()
+    reload_until(page, f"/supervisor/cases/{case_id}", "提请审核")
+    screenshot(page, "supervisor-case")
+    page.get_by_label("不予受理", exact=True).check()  # the supervisor may refuse; the window may not
+    page.get_by_label("理由（必填）").fill("未取得营业执照，不符合受理条件")
+    page.get_by_label("法律依据（不予受理时填写）").fill("《中华人民共和国行政许可法》第三十二条")
+    page.get_by_role("button", name="作出决定").click()
+    assert "审核决定已作出" in page.content() and page.locator("dd.status").inner_text() == "不予受理"

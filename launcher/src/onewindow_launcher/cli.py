@@ -1,5 +1,6 @@
 """`onewindow embedded` runs everything in one process; `onewindow serve SERVICE` runs one service
-(distributed mode: its settings come from ONEWINDOW_<SERVICE>_* variables); `onewindow migrate SERVICE`."""
+(distributed mode: its settings come from ONEWINDOW_<SERVICE>_* variables), or `onewindow serve pages`
+(the web pages, in front of services at ONEWINDOW_PAGES_<SERVICE>_URL); `onewindow migrate SERVICE`."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ def main() -> None:
     embedded.add_argument("--host", default="127.0.0.1")
     embedded.add_argument("--port", type=int, default=8000)
     serve = commands.add_parser("serve", help="one service in this process")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=(*SERVICES, "pages"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     migrate = commands.add_parser("migrate", help="bring one service's database up to date")
@@ -33,6 +34,10 @@ def main() -> None:
         print(f"OneWindow embedded default on http://{args.host}:{args.port}/  (data in {args.data.resolve()})")
         app = create_app(args.data, base_url=f"http://{args.host}:{args.port}")
         uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools")
+    elif args.command == "serve" and args.service == "pages":
+        from .pages import create_app as pages_app
+
+        uvicorn.run(pages_app(), host=args.host, port=args.port, loop="uvloop", http="httptools")
     elif args.command == "serve":
         app = app_factory(args.service)(settings_of(args.service))
         uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools")

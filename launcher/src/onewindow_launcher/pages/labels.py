@@ -8,7 +8,7 @@ from onewindow_chassis.clock import SHANGHAI
 
 CASE_STATUS = {"received": "已收件，待受理", "accepted": "已受理", "escalated": "已提请审核", "not_accepted": "不予受理",
                "ended_incomplete": "未按期补齐，办理终止", "withdrawn": "已撤回"}
-ITEM_STATUS = {"waiting": "等待前置事项", "in_review": "审查中", "approved": "准予许可", "rejected": "不予许可",
+ITEM_STATUS = {"open": "办理中", "waiting": "等待前置事项", "in_review": "审查中", "approved": "准予许可", "rejected": "不予许可",
                "suspended": "暂停计时", "terminated": "终止办理", "not_completed": "未办结"}
 CHANNEL = {"online": "网上办事大厅", "mobile": "移动端", "window": "窗口", "kiosk": "自助终端", "agent": "帮办代办"}
 SOURCE = {"uploaded": "本次上传", "reused": "材料库复用", "e_licence": "电子证照免提交", "commitment": "告知承诺"}

@@ -34,7 +34,7 @@ async def item(request: Request, code: str) -> Response:
     return page(request, "item.html", item=await services(request).get("intake", f"/v1/catalogue/items/{code}"))
 
 
-async def _offer(request: Request, kind: str, code: str) -> dict[str, Any]:
+async def offer_of(request: Request, kind: str, code: str) -> dict[str, Any]:
     """What to apply for: a bundle's or an item's one form and one set of materials."""
     pages = services(request)
     if kind == "bundle":
@@ -58,7 +58,7 @@ async def _on_file(request: Request, token: str) -> dict[str, dict[str, Any]]:
 async def _apply_form(request: Request, kind: str, code: str, *, status: int = 200, values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None, problem: ServiceProblem | None = None) -> Response:
     session = need(request, "applicant")
-    offer = await _offer(request, kind, code)
+    offer = await offer_of(request, kind, code)
     return page(request, "apply.html", status, offer=offer, on_file=await _on_file(request, session.token),
                 values=values or {}, errors=errors or {}, problem=problem, key=uuid.uuid4().hex)
 
@@ -73,7 +73,7 @@ async def apply(request: Request, kind: str, code: str) -> Response:
     """一表申请: upload what was chosen (once), then apply; the vault supplies what is on file."""
     session = need(request, "applicant")
     pages = services(request)
-    offer = await _offer(request, kind, code)
+    offer = await offer_of(request, kind, code)
     form = await request.form()
     key = str(form.get("key") or uuid.uuid4().hex)
     answers = answers_from(form, offer["form"])
