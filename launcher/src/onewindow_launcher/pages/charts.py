@@ -25,7 +25,7 @@ def bars(name: str, title: str, labels: Sequence[str], series: Sequence[tuple[st
                      f'<text x="{left + s * 150 + 16}" y="16">{escape(name)}</text>')
     for row, label in enumerate(labels):
         y = 30 + row * row_height
-        short = label if len(label) <= 16 else label[:15] + "…"
+        short = label if len(label) <= 20 else label[:19] + "…"
         parts.append(f'<text x="{left - 6}" y="{y + row_height / 2 + 4}" text-anchor="end">{escape(short)}</text>')
         for s, (_, values) in enumerate(series):
             value = values[row]
