@@ -68,3 +68,33 @@ def test_an_expanding_in_list_is_refused_when_compiled() -> None:
         idempotency_keys.c.principal.in_(sa.bindparam("principals", expanding=True))))
     with pytest.raises(TypeError, match="expanding IN"):
         statement._for_driver()
+
+
+async def test_queued_writes_land_together_at_the_commit(db: Database) -> None:
+    async with db.transaction() as tx:
+        for n in range(3):
+            _INSERT.later(tx, principal="p-4", key=f"k-{n}", request_hash="h", status_code=201, body=b"z", created_at=AT)
+        queued = _INSERT.later(tx, principal="p-4", key="k-x", request_hash="h", status_code=201, body=b"z",
+                               created_at=AT)
+        queued["key"] = "k-3"  # a queued row may still change until the flush
+        assert await _BY_PRINCIPAL.rows(tx, principal="p-4") == []  # not sent yet: the documented price
+    async with db.transaction() as tx:
+        assert [r["key"] for r in await _BY_PRINCIPAL.rows(tx, principal="p-4")] == ["k-0", "k-1", "k-2", "k-3"]
+
+
+async def test_a_failing_queued_write_takes_the_whole_transaction_with_it(db: Database) -> None:
+    with pytest.raises(Exception):
+        async with db.transaction() as tx:
+            await _INSERT.execute(tx, principal="p-5", key="first", request_hash="h", status_code=201, body=b"a",
+                                  created_at=AT)
+            _INSERT.later(tx, principal="p-5", key="second", request_hash="h", status_code=201, body=b"a",
+                          created_at=AT)
+            _INSERT.later(tx, principal="p-5", key="first", request_hash="h", status_code=201, body=b"a",
+                          created_at=AT)  # a duplicate key: fails at the flush
+    async with db.transaction() as tx:
+        assert await _BY_PRINCIPAL.rows(tx, principal="p-5") == []
+
+
+def test_only_plain_writes_may_wait_for_the_commit() -> None:
+    with pytest.raises(TypeError, match="without RETURNING"):
+        _BY_PRINCIPAL.later(None)  # type: ignore[arg-type]

@@ -39,6 +39,14 @@ class Transaction:
     # What this transaction already read and may read again (e.g. a person's data key): gone with it,
     # so nothing cached outlives the transaction that was entitled to it.
     cache: dict[Any, Any] = field(default_factory=dict)
+    # Writes queued to go together just before the commit (statements.Statement.later).
+    pending: list[Any] = field(default_factory=list)
+
+    async def flush(self) -> None:
+        """Send the queued writes now (the transaction does so before it commits in any case)."""
+        from .statements import flush  # statements builds on this module
+
+        await flush(self)
 
     async def driver(self) -> Any:
         """The asyncpg connection under this transaction, with the transaction begun.
@@ -73,7 +81,9 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self.engine.begin() as conn:
-            yield Transaction(conn, self.dialect)
+            tx = Transaction(conn, self.dialect)
+            yield tx
+            await tx.flush()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

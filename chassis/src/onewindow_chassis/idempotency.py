@@ -61,8 +61,9 @@ async def recall(tx: Transaction, principal: str, key: str, fingerprint: str) ->
 
 
 async def remember(tx: Transaction, principal: str, key: str, fingerprint: str, reply: Reply, at: datetime) -> None:
-    await _REMEMBER.execute(tx, principal=principal, key=key, request_hash=fingerprint, status_code=reply.status_code,
-                            body=reply.body, created_at=at)
+    _REMEMBER.later(tx, principal=principal, key=key, request_hash=fingerprint, status_code=reply.status_code,
+                    body=reply.body, created_at=at)
+    await tx.flush()  # with the command's own queued writes: one statement, and a raced key fails here
 
 
 class _Raced(Exception):

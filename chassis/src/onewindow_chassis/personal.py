@@ -33,19 +33,19 @@ class PersonalDataVault:
 
     async def seal(self, tx: Transaction, subject_ref: str, value: str, at: datetime) -> dict[str, str]:
         """Encrypt `value` under the person's data key (made on first use). The result goes into events."""
-        key = await self._key(tx, subject_ref, create_at=at)
-        if key is None:
+        cipher = await self._cipher(tx, subject_ref, create_at=at)
+        if cipher is None:
             raise PersonErased(subject_ref)
         nonce = os.urandom(12)
-        ciphertext = AESGCM(key).encrypt(nonce, value.encode(), subject_ref.encode())
+        ciphertext = cipher.encrypt(nonce, value.encode(), subject_ref.encode())
         return {"key_id": subject_ref, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)}
 
     async def open(self, tx: Transaction, sealed: dict[str, str]) -> str:
         """The clear value, or ERASED once the person's key is gone."""
-        key = await self._key(tx, sealed["key_id"], create_at=None)
-        if key is None:
+        cipher = await self._cipher(tx, sealed["key_id"], create_at=None)
+        if cipher is None:
             return ERASED
-        return AESGCM(key).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), sealed["key_id"].encode()).decode()
+        return cipher.decrypt(_unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), sealed["key_id"].encode()).decode()
 
     async def erase(self, tx: Transaction, subject_ref: str, at: datetime) -> None:
         tx.cache.pop(("subject_key", subject_ref), None)
@@ -53,14 +53,17 @@ class PersonalDataVault:
             subject_keys.update().where(subject_keys.c.subject_ref == subject_ref).values(wrapped_key=None, erased_at=at)
         )
 
-    async def _key(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> bytes | None:
+    async def _cipher(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> AESGCM | None:
+        """The person's data key, ready to use; kept for the rest of the transaction (an application
+        seals several fields of one person)."""
         cached = tx.cache.get(("subject_key", subject_ref))
         if cached is not None:
             return cached
         key = await self._load_key(tx, subject_ref, create_at=create_at)
-        if key is not None:
-            tx.cache[("subject_key", subject_ref)] = key
-        return key
+        if key is None:
+            return None
+        tx.cache[("subject_key", subject_ref)] = cipher = AESGCM(key)
+        return cipher
 
     async def _load_key(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> bytes | None:
         row = await _KEY_OF.first(tx, subject_ref=subject_ref)  # on every sealing request: the driver's path

@@ -101,8 +101,10 @@ _STORE_MATERIAL = Statement(materials.insert().values({c.name: param(c.name) for
 
 
 async def store_material(tx: Transaction, stored: StoredMaterial, content: bytes) -> None:
-    await _STORE_BLOB.execute(tx, sha256=stored.sha256, content=content)
-    await _STORE_MATERIAL.execute(
+    """Queued to go with the transaction's other writes (nothing reads a document in the transaction
+    that stores it)."""
+    _STORE_BLOB.later(tx, sha256=stored.sha256, content=content)
+    _STORE_MATERIAL.later(
         tx, material_id=stored.material_id, applicant_ref=stored.applicant_ref, type_code=stored.type_code,
         sha256=stored.sha256, size=stored.size, media_type=stored.media_type, filename=stored.filename,
         source=stored.source.value, licence_id=stored.licence_id, valid_until=stored.valid_until,
@@ -134,7 +136,7 @@ _SAVE_FORM = Statement(application_forms.insert().values(case_id=param("case_id"
 
 
 async def save_form(tx: Transaction, case_id: str, answers: dict[str, Any]) -> None:
-    await _SAVE_FORM.execute(tx, case_id=case_id, answers=answers)
+    _SAVE_FORM.later(tx, case_id=case_id, answers=answers)
 
 
 async def form(tx: Transaction, case_id: str) -> dict[str, Any]:
@@ -171,8 +173,10 @@ def _upsert_case(insert: Any) -> Any:
 _UPSERT_CASE = Statement(_upsert_case)
 
 
-async def upsert_case(tx: Transaction, row: dict[str, Any]) -> None:
-    await _UPSERT_CASE.execute(tx, **row)
+def upsert_case(tx: Transaction, row: dict[str, Any]) -> dict[str, Any]:
+    """Queued until the commit; returns the queued row, to be updated in place by later saves of the
+    same case in this transaction (one row written, however many times the case changed)."""
+    return _UPSERT_CASE.later(tx, **row)
 
 
 async def case_row(tx: Transaction, case_id: str) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -60,6 +60,7 @@ class UnitOfWork:
     services: Services
     tx: Transaction
     store: PortableEventStore
+    _case_rows: dict[str, dict] = field(default_factory=dict)  # the case rows queued in this transaction
 
     @property
     def now(self) -> datetime:
@@ -73,26 +74,30 @@ class UnitOfWork:
 
     async def save(self, application: Application, events: Sequence[Event]) -> None:
         """Append after the version the application was loaded at (optimistic concurrency), then keep
-        the case list in step, in this same transaction."""
+        the case list in step, in this same transaction (its row queued: written once, at the commit)."""
         if not events:
             return
         expected = application.version
         await self.store.append(self.tx, application.case_id, expected, [from_contract(e) for e in events], self.now)
         for event in events:
             application.apply(event)
-        await self._index(application)
+        self._index(application)
 
-    async def _index(self, application: Application) -> None:
+    def _index(self, application: Application) -> None:
         received = application.received
         assert received is not None
         catalogue = self.services.catalogue
         departments = sorted({catalogue.at(i.item_code, i.item_version).record.department_code for i in received.items})
-        await repository.upsert_case(self.tx, {
+        row = {
             "case_id": application.case_id, "applicant_ref": application.applicant_ref,
             "agent_ref": received.received_by.ref if received.received_by.on_behalf_of else None,
             "status": application.status.value, "channel": received.channel.value,
             "bundle_code": received.bundle_code, "region_code": received.region_code,
             "departments": departments, "received_at": received.received_at, "updated_at": self.now,
-        })
+        }
+        if (queued := self._case_rows.get(application.case_id)) is not None:
+            queued.update(row)
+        else:
+            self._case_rows[application.case_id] = repository.upsert_case(self.tx, row)
 
 
