@@ -43,6 +43,10 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
                                                  ("401", "ok", "404", "404", "ok", "403", "403", "404", "403"),
     ("GET", "/v1/applications/{case_id}/materials/{material_id}"):
                                                  ("401", "403", "403", "403", "403", "403", "ok", "404", "ok"),
+    ("POST", "/v1/applicants/{applicant_ref}/erasure"):
+                                                 ("401", "403", "403", "403", "403", "ok", "403", "403", "403"),
+    ("GET", "/v1/applicants/{applicant_ref}"):   ("401", "403", "403", "403", "403", "ok", "403", "403", "403"),
+    ("POST", "/v1/erasure/retention-runs"):      ("401", "403", "403", "403", "403", "ok", "403", "403", "403"),
 }
 
 
@@ -80,7 +84,7 @@ def _fresh_case(p: Platform) -> dict:
 def _request(p: Platform, method: str, path: str, headers: dict, case: dict) -> int:
     material = case["materials"][0]["material_id"]
     url = path.replace("/v1/bundles/{code}", "/v1/bundles/330100-YJS-KCG").format(
-        code=REGISTRATION, case_id=case["case_id"], material_id=material)
+        code=REGISTRATION, case_id=case["case_id"], material_id=material, applicant_ref=case["applicant_ref"])
     bodies = {
         "/v1/materials": None, "/v1/applications": {"item_codes": [REGISTRATION], "applicant_kind": "enterprise",
                                                     "applicant_ref": case["applicant_ref"],
@@ -88,7 +92,7 @@ def _request(p: Platform, method: str, path: str, headers: dict, case: dict) -> 
                                                                   "name": "杭州味道餐饮有限公司"}},
         "acceptance": {}, "escalation": {"reason": "材料存疑"}, "escalation-decision": {"decision": "accept",
                                                                                     "reason": "同意受理"},
-        "withdrawal": {}, "supplements": {"material_ids": [material]},
+        "withdrawal": {}, "supplements": {"material_ids": [material]}, "erasure": {"reason": "applicant_request"},
         "/v1/delegations": {"agent_ref": "agent-helper-01", "acts": ["apply"], "authorisation_material_id": material},
     }
     if method == "GET":

@@ -1,6 +1,7 @@
 """Settings of the intake service: environment variables prefixed ONEWINDOW_INTAKE_."""
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from onewindow_chassis.settings import ServiceSettings
@@ -16,3 +17,6 @@ class Settings(ServiceSettings):
     supplement_working_days: int = 5
     certificates_url: str | None = None  # 免证办: where held licences are fetched; None asks for copies
     certificates_token: str | None = None  # a client-credentials token; the development issuer mints one otherwise  # 容缺: default time to supplement, never beyond an item's committed limit
+    # 保管期限 of a case file, in years from 1 January after it closed; then the applicant's keys are erased.
+    # 30: the longer 定期 term of 《机关文件材料归档范围和文书档案保管期限规定》 (docs/erasure.md).
+    erasure_retention_years: int = Field(default=30, ge=0, le=100)

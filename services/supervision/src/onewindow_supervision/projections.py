@@ -18,7 +18,7 @@ from onewindow_chassis.eventstore import RecordedEvent
 from onewindow_chassis.projections import Projection, Tables, insert
 
 from .adapters.tables import alerts, item_clocks, material_reads, timeline
-from .domain.timeline import entry, mask, short_type
+from .domain.timeline import ERASED_ACTOR, entry, mask, short_type
 
 _ENDED = ("ItemApproved", "ItemRejected", "ItemTerminated")
 _CLOCK_EVENTS = ("ItemAssigned", "ItemSuspended", "ItemResumed", "ItemExtended", *_ENDED)
@@ -81,7 +81,7 @@ async def _clocks(page: Sequence[RecordedEvent], tx: Transaction, table: sa.Tabl
 
 
 async def apply(page: Sequence[RecordedEvent], tx: Transaction, tables: Tables) -> None:
-    shown, reads, raised = [], [], []
+    shown, reads, raised, erased = [], [], [], []
     for event in page:
         kind, data, seen = short_type(event.event_type), event.data, entry(event.event_type, event.data)
         shown.append({"case_id": event.subject, "event_id": str(event.event_id), "position": event.position,
@@ -94,6 +94,8 @@ async def apply(page: Sequence[RecordedEvent], tx: Transaction, tables: Tables) 
                           "type_code": data["type_code"], "department_code": reader.get("department_code"),
                           "reader": mask(reader["ref"]), "purpose": data["purpose"],
                           "read_at": datetime.fromisoformat(data["accessed_at"])})
+        elif kind == "PersonalDataErased":
+            erased.append({"case": event.subject, "masked": mask(data["applicant_ref"])})
         elif kind in ("DeadlineWarningRaised", "DeadlineBreached"):
             raised.append({"case_id": event.subject, "item_code": data["item"]["item_code"],
                            "level": "yellow" if kind == "DeadlineWarningRaised" else "red",
@@ -104,6 +106,11 @@ async def apply(page: Sequence[RecordedEvent], tx: Transaction, tables: Tables) 
     for name, rows in (("timeline", shown), ("material_reads", reads), ("alerts", raised)):
         if rows:
             await tx.conn.execute(insert(tx, tables[name]).on_conflict_do_nothing(), rows)
+    if erased:  # after the inserts: the applicant's own rows may be in this very page
+        table = tables["timeline"]
+        await tx.conn.execute(table.update().where(table.c.case_id == sa.bindparam("case"),
+                                                   table.c.actor == sa.bindparam("masked"))
+                              .values(actor=ERASED_ACTOR), erased)
 
 
 SUPERVISION = Projection("supervision", [timeline, item_clocks, material_reads, alerts], apply)

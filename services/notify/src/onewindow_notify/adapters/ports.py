@@ -33,6 +33,9 @@ class ContactBook(Protocol):
     async def open(self, tx: Transaction, applicant_ref: str) -> Contact | None:
         """The clear contact, or None when none is registered or it was erased."""
 
+    async def erase(self, tx: Transaction, applicant_ref: str, at: datetime) -> None:
+        """个人信息删除: the applicant's contact is gone for good, and cannot be registered again."""
+
 
 class SealedContactBook:
     """The default ContactBook: contacts registered through notify's own API, sealed at rest."""
@@ -63,6 +66,12 @@ class SealedContactBook:
             return None if value == ERASED else value
 
         return Contact(phone=await unseal(row["phone"]), email=await unseal(row["email"]))
+
+    async def erase(self, tx: Transaction, applicant_ref: str, at: datetime) -> None:
+        # The key first: a copy of the row in a backup is shredded with it. Then the row, so that the
+        # applicant no longer counts as reachable and no message is queued only to fail.
+        await self.vault.erase(tx, applicant_ref, at)
+        await repository.forget_contact(tx, applicant_ref)
 
 
 class ChannelError(Exception):

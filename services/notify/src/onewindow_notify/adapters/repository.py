@@ -35,6 +35,10 @@ async def save_contact(tx: Transaction, row: dict[str, Any]) -> None:
                           .on_conflict_do_update(index_elements=["applicant_ref"], set_=update))
 
 
+async def forget_contact(tx: Transaction, applicant_ref: str) -> None:
+    await tx.conn.execute(contacts.delete().where(contacts.c.applicant_ref == applicant_ref))
+
+
 async def contact(tx: Transaction, applicant_ref: str) -> dict[str, Any] | None:
     row = (await tx.conn.execute(sa.select(contacts).where(contacts.c.applicant_ref == applicant_ref))).mappings().first()
     return dict(row) if row else None

@@ -14,7 +14,9 @@ from onewindow_contracts.approval import (
 from onewindow_contracts.base import Event
 from onewindow_contracts.certificates import LicenceIssued
 from onewindow_contracts.evaluation import RectificationAnswered
-from onewindow_contracts.intake import ApplicationAccepted, ApplicationNotAccepted, ApplicationReceived
+from onewindow_contracts.intake import (
+    ApplicationAccepted, ApplicationNotAccepted, ApplicationReceived, PersonalDataErased,
+)
 from onewindow_contracts.materials import MaterialsSupplemented
 from onewindow_contracts.notify import (
     NotificationChannel, NotificationPurpose, NotificationSent, ResultDelivered, ResultDispatched,
@@ -136,6 +138,11 @@ async def heard_rectification(event: RectificationAnswered, caused_by: str, uow:
                  {"answer": answer})
 
 
+async def heard_erased(event: PersonalDataErased, caused_by: str, uow: UnitOfWork) -> None:
+    """个人信息删除 at intake: shred notify's own sealed copy of the contact (once per case: idempotent)."""
+    await uow.services.contacts.erase(uow.tx, event.applicant_ref, event.erased_at)
+
+
 HEARD: dict[type[Event], Any] = {
     ApplicationReceived: heard_received,
     ApplicationAccepted: heard_accepted,
@@ -147,6 +154,7 @@ HEARD: dict[type[Event], Any] = {
     CaseConcluded: heard_concluded,
     LicenceIssued: heard_licence,
     RectificationAnswered: heard_rectification,
+    PersonalDataErased: heard_erased,
 }
 
 

@@ -38,7 +38,11 @@ _SUMMARIES = {
     "DeadlineBreached": "红牌警告：已超期",
     "LicenceIssued": "核发电子证照",
     "LicenceRevoked": "撤销电子证照",
+    "PersonalDataErased": "申请人个人信息已删除（{reason}）",
 }
+
+# How an erased applicant appears where their masked ref stood: the case stays, the person does not.
+ERASED_ACTOR = "erased"
 
 
 @dataclass(frozen=True)
