@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
                                                  ("401", "ok", "404", "404", "ok", "403", "403", "404", "403"),
     ("GET", "/v1/applications/{case_id}/materials/{material_id}"):
                                                  ("401", "403", "403", "403", "403", "403", "ok", "404", "ok"),
+    ("POST", "/v1/applicants"):                  ("401", "403", "403", "403", "ok", "403", "403", "403", "403"),
     ("POST", "/v1/applicants/{applicant_ref}/erasure"):
                                                  ("401", "403", "403", "403", "403", "ok", "403", "403", "403"),
     ("GET", "/v1/applicants/{applicant_ref}"):   ("401", "403", "403", "403", "403", "ok", "403", "403", "403"),
@@ -93,6 +94,7 @@ def _request(p: Platform, method: str, path: str, headers: dict, case: dict) -> 
         "acceptance": {}, "escalation": {"reason": "材料存疑"}, "escalation-decision": {"decision": "accept",
                                                                                     "reason": "同意受理"},
         "withdrawal": {}, "supplements": {"material_ids": [material]}, "erasure": {"reason": "applicant_request"},
+        "/v1/applicants": {"kind": "citizen", "number": "11010519491231002X", "name": "王芳"},
         "/v1/delegations": {"agent_ref": "agent-helper-01", "acts": ["apply"], "authorisation_material_id": material},
     }
     if method == "GET":

@@ -16,7 +16,7 @@ from onewindow_contracts.topics import APPROVAL, CATALOGUE, INTAKE
 from .adapters import catalogue_file, repository
 from .adapters.ports import CalendarWorkingDays, CertificatesLicences, NoLicences
 from .config import Settings
-from .entrypoints import api, applications, background, erasure
+from .entrypoints import api, applicants, applications, background, erasure
 from .service_layer.catalogue import publish_items
 from .service_layer.unit_of_work import Licences, Services
 
@@ -66,5 +66,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return Wiring(subscriptions=background.subscriptions(), timer_handlers=background.timer_handlers(services),
                       loops=[close_ports])
 
-    return service_app("intake", settings, MIGRATIONS, routers=(api.router, applications.router, erasure.router),
+    return service_app("intake", settings, MIGRATIONS, routers=(api.router, applications.router, applicants.router,
+                                                                erasure.router),
                        topics=topic_specs(INTAKE, CATALOGUE, APPROVAL), setup=setup, clock=clock)
