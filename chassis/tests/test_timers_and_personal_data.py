@@ -92,6 +92,16 @@ async def test_sealed_personal_data_opens_until_the_person_is_erased(db: Databas
     assert None in wrapped and all(w is None or b"\x00" * 32 not in w for w in wrapped)
 
 
+async def test_erasing_a_person_never_seen_leaves_a_tombstone(db: Database) -> None:
+    vault = PersonalDataVault(b"k" * 32)
+    async with db.transaction() as tx:  # e.g. a service that hears PersonalDataErased before any of their data
+        await vault.erase(tx, "applicant-never-seen", START)
+        await vault.erase(tx, "applicant-never-seen", START)  # heard twice: still fine
+    async with db.transaction() as tx:
+        with pytest.raises(PersonErased):  # a later event cannot make that person a fresh key
+            await vault.seal(tx, "applicant-never-seen", "13800138000", START)
+
+
 async def test_a_database_copy_without_the_master_key_opens_nothing(db: Database) -> None:
     async with db.transaction() as tx:
         sealed = await PersonalDataVault(b"k" * 32).seal(tx, "applicant-1", "13800138000", START)

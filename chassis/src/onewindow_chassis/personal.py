@@ -48,9 +48,13 @@ class PersonalDataVault:
         return cipher.decrypt(_unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), sealed["key_id"].encode()).decode()
 
     async def erase(self, tx: Transaction, subject_ref: str, at: datetime) -> None:
+        """Destroy the person's data key, and leave a tombstone even where this service never held
+        one, so no later event can make a fresh key and seal that person's data again."""
         tx.cache.pop(("subject_key", subject_ref), None)
+        insert = (postgresql.insert if tx.dialect == "postgresql" else sqlite.insert)(subject_keys)
         await tx.conn.execute(
-            subject_keys.update().where(subject_keys.c.subject_ref == subject_ref).values(wrapped_key=None, erased_at=at)
+            insert.values(subject_ref=subject_ref, wrapped_key=None, created_at=at, erased_at=at)
+            .on_conflict_do_update(index_elements=["subject_ref"], set_={"wrapped_key": None, "erased_at": at})
         )
 
     async def _cipher(self, tx: Transaction, subject_ref: str, *, create_at: datetime | None) -> AESGCM | None:
