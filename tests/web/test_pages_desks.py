@@ -204,3 +204,34 @@ def test_a_token_login_outside_the_embedded_default(site: str) -> None:
     assert 'name="token"' in form.text and "as-supervisor" not in form.text
     assert bad.status_code == 400 and "请粘贴身份认证平台签发的访问令牌" in bad.text
     assert good.status_code == 303 and mine.status_code == 200 and "我的材料" in mine.text
+
+
+def test_the_window_scans_a_new_applicants_papers_into_their_vault_before_submitting(site: str,
+                                                                                     clerk: httpx.Client) -> None:
+    """收件 with the papers the applicant brought: intake registers the applicant first, the scans go into
+    their vault, and the case names them — complete, so the clerk can accept it at once."""
+    form = Page(clerk.get(f"/window/new/item/{FOOD}").text)
+    item = httpx.get(f"{site}/intake/v1/catalogue/items/{FOOD}").json()
+    codes = [m["type_code"] for m in item["materials"]]
+    scan_inputs = [c for c in form.controls if c.get("type") == "file"]
+    assert {c["name"] for c in scan_inputs} == {f"m.{code}" for code in codes}
+    assert [c for c in form.controls if not c["wrapped"] and c.get("id") not in form.label_for] == []
+
+    newcomer = {"applicant.kind": "enterprise", "applicant.number": "91330106MA2J7K8L9M",  # no vault, no case yet
+                "applicant.name": "杭州新开面馆有限公司"}
+    scans = {f"m.{code}": (f"{code}.pdf", b"%PDF-1.7\n" + code.encode() + uuid.uuid4().bytes, "application/pdf")
+             for code in codes}
+    reply = clerk.post(f"/window/new/item/{FOOD}", data={**newcomer, **answers(site, f"/v1/catalogue/items/{FOOD}"),
+                                                          "key": uuid.uuid4().hex}, files=scans)
+    assert reply.status_code == 303, reply.text
+    case_id = reply.headers["location"].split("/window/cases/")[1].split("?")[0]
+
+    token = clerk.cookies["ow_session"]
+    case = httpx.get(f"{site}/intake/v1/applications/{case_id}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert case["channel"] == "window" and case["status"] == "received"
+    scanned = {m["type_code"]: m["source"] for m in case["materials"] if m["type_code"] in codes}
+    assert scanned == dict.fromkeys(codes, "uploaded")  # every paper, scanned for this case
+    desk = Page(clerk.get(f"/window/cases/{case_id}").text)
+    assert desk.all_text.count("本次上传") >= len(codes)
+    accepted = clerk.post(f"/window/cases/{case_id}/acceptance", data={"allow_missing": "", "key": uuid.uuid4().hex})
+    assert accepted.status_code == 303 and "已受理" in clerk.get(accepted.headers["location"]).text

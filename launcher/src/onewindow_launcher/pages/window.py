@@ -1,5 +1,6 @@
-"""综合窗口: applications from every channel waiting for 受理; 收件 for an applicant at the counter;
-受理, 容缺受理, or 提请审核 — the window has no button to refuse (窗口无权否决); 统一出件."""
+"""综合窗口: applications from every channel waiting for 受理; 收件 for an applicant at the counter, their
+papers scanned into their vault; 受理, 容缺受理, or 提请审核 — the window has no button to refuse
+(窗口无权否决); 统一出件."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .client import ServiceProblem
-from .forms import answers_from, field_errors
+from .forms import answers_from, chosen_files, field_errors, upload_all
 from .portal import offer_of
 from .web import need, page, see_other, services
 
@@ -40,10 +41,11 @@ async def new(request: Request, offer: str | None = None) -> Response:
 
 
 async def _new_form(request: Request, kind: str, code: str, *, status: int = 200, values: dict[str, Any] | None = None,
-                    errors: dict[str, str] | None = None, problem: ServiceProblem | None = None) -> Response:
+                    errors: dict[str, str] | None = None, problem: ServiceProblem | None = None,
+                    scanned: int = 0) -> Response:
     need(request, CLERK)
     return page(request, "window_new.html", status, offer=await offer_of(request, kind, code), values=values or {},
-                errors=errors or {}, problem=problem, key=uuid.uuid4().hex)
+                errors=errors or {}, problem=problem, scanned=scanned, key=uuid.uuid4().hex)
 
 
 @router.get("/window/new/{kind}/{code}", response_class=HTMLResponse)
@@ -53,25 +55,33 @@ async def new_form(request: Request, kind: str, code: str) -> Response:
 
 @router.post("/window/new/{kind}/{code}")
 async def receive(request: Request, kind: str, code: str) -> Response:
-    """收件: the clerk registers who applies (the number is kept sealed by intake) and their answers."""
+    """收件: the clerk registers who applies (the number is kept sealed by intake), scans the papers
+    they brought into that applicant's vault, and submits their answers with those papers."""
     session = need(request, CLERK)
+    pages = services(request)
     offer = await offer_of(request, kind, code)
     form = await request.form()
+    key = str(form.get("key") or uuid.uuid4().hex)
     answers = answers_from(form, offer["form"])
     identity = {k: str(form.get(f"applicant.{k}") or "").strip().upper() if k == "number" else
                 str(form.get(f"applicant.{k}") or "").strip() for k in ("kind", "number", "name")}
     body: dict[str, Any] = {"applicant": identity, "answers": answers}
     body["bundle_code" if kind == "bundle" else "item_codes"] = code if kind == "bundle" else [code]
+    scans = chosen_files(form)
     try:
-        case = await services(request).post("intake", "/v1/applications", session.token, body,
-                                            key=str(form.get("key") or uuid.uuid4().hex))
+        if scans:
+            # Intake gives the applicant's reference before any case exists: the papers go into their
+            # vault first, then the case names them (the same number always gives the same reference).
+            applicant = await pages.post("intake", "/v1/applicants", session.token, identity, key=f"{key}-applicant")
+            body["material_ids"] = await upload_all(pages, session.token, scans, key, applicant["applicant_ref"])
+        case = await pages.post("intake", "/v1/applications", session.token, body, key=key)
     except ServiceProblem as problem:
         if problem.status >= 500:
             raise
         values = {k: str(v) for k, v in answers.items()} | {"applicant.kind": identity["kind"],
                                                            "applicant.name": identity["name"]}
         return await _new_form(request, kind, code, status=problem.status, values=values,
-                               errors=field_errors(problem), problem=problem)
+                               errors=field_errors(problem), problem=problem, scanned=len(body.get("material_ids", ())))
     return see_other(f"/window/cases/{case['case_id']}?done=received")
 
 
