@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from onewindow_contracts.intake import ErasureReason, PersonalDataErased
+
 from evaluation_platform import (
     CENTRE, MARKET, Platform, a_case, accepted, approved, assigned, delivered, eventually, json_of, received,
 )
@@ -77,6 +79,20 @@ def test_journey_6_a_bad_rating_is_answered_and_rated_again(platform: Platform) 
     platform.client.portal.call(runner.rebuild)
     report = platform.client.portal.call(runner.verify)
     assert report.equal, str(report)
+
+    # Years later his personal data is erased: his words go, his ratings stay in the statistics.
+    platform.publish([PersonalDataErased(case_id=case_id, applicant_ref=applicant_ref, key_id=applicant_ref,
+                                         reason=ErasureReason.RETENTION_EXPIRED,
+                                         erased_at=platform.clock.now())])
+    applicant = platform.token("applicant", applicant_ref)  # the only reader ever shown the comments
+
+    def forgotten() -> dict | None:
+        view = json_of(platform.client.get(f"/v1/cases/{case_id}/evaluations", headers=applicant))
+        return view if [e["comment"] for e in view["evaluations"]] == [None, None] else None
+
+    assert [e["level"] for e in eventually(forgotten)["evaluations"]] == ["dissatisfied", "satisfied"]
+    for by, key in (("window", window), ("item", item.item_code)):
+        assert (_stats(platform, by, key)["ratings"], _stats(platform, by, key)["bad"]) == (2, 1)
 
 
 def test_default_rating_after_the_set_time_and_refusals(platform: Platform) -> None:

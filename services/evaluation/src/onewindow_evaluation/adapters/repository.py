@@ -52,6 +52,11 @@ async def keep_remark(tx: Transaction, subject_id: str, case_id: str | None, tex
                                                       scores=scores, filed_at=at).on_conflict_do_nothing())
 
 
+async def forget_remarks(tx: Transaction, case_id: str) -> None:
+    """The applicant's own words go with their personal data; the stars stay for the statistics."""
+    await tx.conn.execute(remarks.update().where(remarks.c.case_id == case_id).values(text=None))
+
+
 async def remarks_of(tx: Transaction, case_id: str) -> dict[str, dict[str, Any]]:
     rows = (await tx.conn.execute(sa.select(remarks).where(remarks.c.case_id == case_id))).mappings()
     return {r["subject_id"]: dict(r) for r in rows}

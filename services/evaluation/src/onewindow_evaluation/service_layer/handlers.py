@@ -22,7 +22,7 @@ from onewindow_contracts.evaluation import (
     AppealOutcome, ComplaintSource, Disposition, EvaluationChannel, EvaluationStage, EvaluationTarget, RatingLevel,
     ServiceAspect,
 )
-from onewindow_contracts.intake import ApplicationAccepted, ApplicationReceived
+from onewindow_contracts.intake import ApplicationAccepted, ApplicationReceived, PersonalDataErased
 from onewindow_contracts.notify import ResultDelivered
 from onewindow_contracts.values import Actor, ActorRole, ItemRef
 
@@ -114,6 +114,12 @@ async def heard_delivered(event: ResultDelivered, uow: UnitOfWork) -> None:
                               uow.services.centre_of(case["region_code"]), None, event.delivered_at)
 
 
+async def heard_erased(event: PersonalDataErased, uow: UnitOfWork) -> None:
+    """个人信息删除: a comment is the applicant's free text and may name them; it is dropped, while
+    the ratings themselves (levels, stars) stay in the statistics."""
+    await repository.forget_remarks(uow.tx, event.case_id)
+
+
 HEARD: dict[type[Event], Any] = {
     ApplicationReceived: heard_received,
     ApplicationAccepted: heard_accepted,
@@ -121,6 +127,7 @@ HEARD: dict[type[Event], Any] = {
     ItemApproved: heard_decided,
     ItemRejected: heard_decided,
     ResultDelivered: heard_delivered,
+    PersonalDataErased: heard_erased,
 }
 
 
