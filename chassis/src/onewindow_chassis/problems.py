@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from .eventstore import ConcurrencyError
+
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://onewindow.dev/problems/"
@@ -63,6 +66,12 @@ def _respond(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=MEDIA_TYPE)
 
 
+def _data_exception(error: DBAPIError) -> bool:
+    """A database error of SQLSTATE class 22, as asyncpg raises it through SQLAlchemy's adapter."""
+    cause = error.orig.__cause__ if error.orig is not None else None
+    return isinstance(cause, asyncpg.exceptions.DataError) or str(getattr(error.orig, "sqlstate", "")).startswith("22")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:
@@ -95,6 +104,20 @@ def install(app: FastAPI) -> None:
         problem = Problem(422, "rule_violated", "该操作不符合办理规则", "The request breaks a rule of the case",
                           errors=errors)
         return _respond(problem, request)
+
+    @app.exception_handler(asyncpg.exceptions.DataError)
+    async def _unstorable(request: Request, error: Exception) -> JSONResponse:
+        # SQLSTATE class 22 (data exception): a value the database cannot take — a NUL character in
+        # text, a number out of range. The request's fault, and its transaction is rolled back whole.
+        problem = Problem(422, "value_not_storable", "请求中含有无法保存的字符或数值",
+                          "The request holds a character or value that cannot be stored")
+        return _respond(problem, request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        if _data_exception(error):
+            return await _unstorable(request, error)
+        raise error  # anything else is ours: a 500, logged
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> JSONResponse:
