@@ -57,8 +57,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per module, closed with it: Playwright's sync API keeps an event loop running on the
+    main thread while it is open, and the suite's later tests (asyncio.run, pytest-asyncio) need it free."""
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `deploy/chromium.sh install` (./ow test does)")
     from playwright.sync_api import sync_playwright

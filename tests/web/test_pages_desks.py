@@ -235,3 +235,24 @@ def test_the_window_scans_a_new_applicants_papers_into_their_vault_before_submit
     assert desk.all_text.count("本次上传") >= len(codes)
     accepted = clerk.post(f"/window/cases/{case_id}/acceptance", data={"allow_missing": "", "key": uuid.uuid4().hex})
     assert accepted.status_code == 303 and "已受理" in clerk.get(accepted.headers["location"]).text
+
+
+def test_scans_sent_with_a_refused_form_stay_in_the_vault_and_are_reused(site: str, clerk: httpx.Client) -> None:
+    newcomer = {"applicant.kind": "enterprise", "applicant.number": "91330106MA2J7K8L0P",
+                "applicant.name": "杭州重来小吃有限公司"}
+    given = answers(site, f"/v1/catalogue/items/{FOOD}")
+    scans = {f"m.{code}": (f"{code}.pdf", b"%PDF-1.7\n" + code.encode() + uuid.uuid4().bytes, "application/pdf")
+             for code in ("CL-YYZZ", "CL-CSSY")}
+    refused = clerk.post(f"/window/new/item/{FOOD}", data={**newcomer, **given, "f.contact_phone": "12345",
+                                                            "key": uuid.uuid4().hex}, files=scans)
+    assert refused.status_code == 422 and "电话号码格式不正确" in refused.text
+    assert "已上传的 2 份扫描件已存入申请人材料库" in refused.text
+
+    again = clerk.post(f"/window/new/item/{FOOD}", data={**newcomer, **given, "key": uuid.uuid4().hex},
+                       files={"m.none": ("", b"")})  # nothing chosen this time
+    assert again.status_code == 303, again.text
+    case_id = again.headers["location"].split("/window/cases/")[1].split("?")[0]
+    token = clerk.cookies["ow_session"]
+    case = httpx.get(f"{site}/intake/v1/applications/{case_id}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert {m["type_code"]: m["source"] for m in case["materials"] if m["type_code"] in ("CL-YYZZ", "CL-CSSY")} == {
+        "CL-YYZZ": "reused", "CL-CSSY": "reused"}

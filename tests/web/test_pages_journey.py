@@ -146,8 +146,10 @@ def test_the_window_escalates_and_the_supervisor_sees_it_on_the_dashboard(browse
             control.select_option(field["choices"][0])
         else:
             control.fill(ANSWERS[field["type"]])
+    page.locator("#m-CL-FDDBR-SFZ").set_input_files(pdf("legal-rep-id"))  # the one paper they brought
+    screenshot(page, "window-new")
     page.get_by_role("button", name="收件").click()
-    assert "已收件" in page.content()
+    assert "已收件" in page.content() and "CL-FDDBR-SFZ（本次上传）" in page.content()
     case_id = page.locator("h1 .id").inner_text()
     buttons = page.get_by_role("button").all_inner_texts()
     assert "受理" in buttons and "容缺受理" in buttons and "提请审核" in buttons
