@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -60,7 +60,6 @@ class UnitOfWork:
     services: Services
     tx: Transaction
     store: PortableEventStore
-    _case_rows: dict[str, dict] = field(default_factory=dict)  # the case rows queued in this transaction
 
     @property
     def now(self) -> datetime:
@@ -95,9 +94,11 @@ class UnitOfWork:
             "bundle_code": received.bundle_code, "region_code": received.region_code,
             "departments": departments, "received_at": received.received_at, "updated_at": self.now,
         }
-        if (queued := self._case_rows.get(application.case_id)) is not None:
+        # Queued once per case and transaction (a consumer may run several events of a case in one),
+        # then brought up to date in place: PostgreSQL cannot upsert one row twice in one statement.
+        if (queued := self.tx.cache.get(("case_row", application.case_id))) is not None:
             queued.update(row)
         else:
-            self._case_rows[application.case_id] = repository.upsert_case(self.tx, row)
+            self.tx.cache[("case_row", application.case_id)] = repository.upsert_case(self.tx, row)
 
 
