@@ -281,3 +281,28 @@ def test_licence_free_a_held_e_licence_stands_in_for_the_copy(platform: Platform
                                                         "material_ids": ids, "use_e_licences": False})
     assert declined.json()["status"] == "received"  # without consent, the copy is asked for at the window
     assert ("app-qianwei-00001", "LIC-YYZZ") not in licences.asked
+
+
+def test_licence_free_with_the_certificates_service_down_refuses_cleanly_and_keeps_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """免证办 when the e-licence store does not answer: a 503 problem the applicant can act on, never a
+    500, and no half-written case (the port is the real HTTP adapter, aimed at a port nobody serves)."""
+    from onewindow_intake.adapters.ports import CertificatesLicences
+    from onewindow_intake.config import Settings
+
+    from intake_platform import start
+
+    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path}/intake.db",
+                        kafka_bootstrap_servers=None, bus_path=tmp_path / "bus.db")
+    client, clock = start(settings, CertificatesLicences("http://127.0.0.1:9", lambda: "no-token-needed"))
+    with client:
+        platform = Platform(client, clock, settings)
+        zhao = platform.token("applicant", "app-zhaomin-00002")
+        ids = [platform.upload(zhao, c) for c in ("CL-FDDBR-SFZ", "CL-CSSY", "CL-PMBZT", "CL-SPGYLC", "CL-SPAQZD",
+                                                   "CL-JKZM")]
+        reply = platform.post("/v1/applications", zhao, {"item_codes": [FOOD], "applicant_kind": "enterprise",
+                                                         "answers": platform.answers(f"/v1/catalogue/items/{FOOD}"),
+                                                         "material_ids": ids})
+        assert reply.status_code == 503, reply.text
+        problem = reply.json()
+        assert problem["code"] == "certificates_unavailable" and "电子证照" in problem["title_zh"]
+        assert client.get("/v1/applications", headers=zhao).json()["items"] == []  # nothing half-written

@@ -23,12 +23,12 @@ from .service_layer.unit_of_work import Licences, Services
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _licences(settings: Settings) -> Licences:
+def _licences(settings: Settings, clock: Clock) -> Licences:
     if not settings.certificates_url:
         return NoLicences()
 
-    def token() -> str:
-        return settings.certificates_token or development_issuer(settings).issue("intake-service", "service")
+    def token() -> str:  # minted on the platform's clock: the one certificates checks it against
+        return settings.certificates_token or development_issuer(settings, clock).issue("intake-service", "service")
 
     return CertificatesLicences(settings.certificates_url, token)
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         master = settings.master_key_bytes()
         services = Services(
             app.state.db, app.state.clock, catalogue, PersonalDataVault(master), CalendarWorkingDays(calendar),
-            licences or _licences(settings), blind_index_key=hashlib.sha256(b"onewindow blind index\0" + master).digest(),
+            licences or _licences(settings, app.state.clock), blind_index_key=hashlib.sha256(b"onewindow blind index\0" + master).digest(),
             default_region=settings.region_code, supplement_working_days=settings.supplement_working_days,
         )
         if settings.publish_catalogue_on_start:

@@ -5,9 +5,14 @@ import base64
 from collections.abc import Callable
 from datetime import date
 
+import logging
+
 import httpx
 
+from onewindow_chassis.problems import Problem
 from onewindow_chassis.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
 
 
 class CalendarWorkingDays:
@@ -34,12 +39,21 @@ class CertificatesLicences:
         await self.client.aclose()
 
     async def held(self, holder_ref: str, licence_type_code: str) -> tuple[str, bytes] | None:
-        reply = await self.client.get(f"/v1/holders/{holder_ref}/licences",
-                                      params={"type_code": licence_type_code, "purpose": "免证办：申请人授权调取电子证照"},
-                                      headers={"Authorization": f"Bearer {self.token()}"})
+        try:
+            reply = await self.client.get(f"/v1/holders/{holder_ref}/licences",
+                                          params={"type_code": licence_type_code,
+                                                  "purpose": "免证办：申请人授权调取电子证照"},
+                                          headers={"Authorization": f"Bearer {self.token()}"})
+        except httpx.HTTPError as error:
+            reply, failure = None, type(error).__name__
+        else:
+            failure = None if reply.is_success or reply.status_code == 404 else f"HTTP {reply.status_code}"
+        if failure is not None:  # the applicant is told, and nothing is half-written: the command rolls back
+            log.warning("免证办: the certificates service did not answer (%s)", failure)
+            raise Problem(503, "certificates_unavailable", "电子证照库暂时无法调取，请稍后再试或上传材料",
+                          "The e-licence store cannot be reached now: try again later or upload the material")
         if reply.status_code == 404:
             return None
-        reply.raise_for_status()
         body = reply.json()
         return body["licence"]["licence_id"], base64.b64decode(body["document"])
 
