@@ -10,12 +10,14 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
 from onewindow_chassis import kafka
+from onewindow_chassis.cloudevents import binary_headers
 from onewindow_chassis.consumer import Consumer
 from onewindow_chassis.db import Database
 from onewindow_chassis.eventstore import NewEvent, event_store_for
@@ -160,6 +162,46 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def _record(topic: str, offset: int, n: int, *, poison: bool = False) -> SimpleNamespace:
+    """A record as aiokafka hands it over: binary CloudEvents headers, the event as the value."""
+    headers = binary_headers(event_id=f"evt-{n}", event_type="ApplicationReceived", source=SOURCE,
+                             subject=f"case-{n}", time=AT, schema_version=1, traceparent=None)
+    return SimpleNamespace(topic=topic, partition=0, offset=offset, key=f"case-{n}".encode(),
+                           value=json.dumps({"n": n, "poison": poison}).encode(), headers=headers)
+
+
+async def test_a_fetched_run_goes_in_one_transaction_and_a_poison_in_it_costs_only_the_run(
+    db, kafka_bootstrap, topic, unique
+) -> None:
+    transactions: list[int] = []
+
+    async def handler(message, tx) -> None:  # type: ignore[no-untyped-def]
+        transactions.append(id(tx))
+        await record_effect(message, tx)
+
+    dead = kafka.producer(kafka_bootstrap, client_id=f"{unique}-dlq")
+    await dead.start()
+    try:
+        consumer = Consumer(db, name=unique, topics=[topic], handler=handler, kafka_consumer=None,
+                            dead_letters=dead, first_backoff=0.01)
+        assert await consumer.process_together([_record(topic, n, n) for n in range(3)])
+        assert len(set(transactions)) == 1 and consumer.stats.handled == 3  # one transaction for the three
+
+        transactions.clear()
+        run = [_record(topic, 3, 3), _record(topic, 4, 4, poison=True), _record(topic, 5, 5), _record(topic, 5, 5)]
+        assert await consumer.process_together(run)
+        assert consumer.stats.dead_lettered == 1  # the poison alone, after the run fell back to one at a time
+        assert await effect_counts(db) == {f"case-{n}": 1 for n in (0, 1, 2, 3, 5)}  # the twin absorbed
+
+        assert await consumer.process_together([_record(topic, n, n) for n in range(3)])  # redelivered
+        assert await effect_counts(db) == {f"case-{n}": 1 for n in (0, 1, 2, 3, 5)}
+        assert consumer.stats.duplicates >= 4
+    finally:
+        await dead.stop()
+    (letter,) = await read_topic(kafka_bootstrap, topic + ".dlq", expect=1)
+    assert letter.key == b"case-4"
 
 
 async def test_one_relay_leads_however_many_run(db, kafka_bootstrap, topic) -> None:
