@@ -13,7 +13,7 @@ from onewindow_chassis.workdays import builtin_calendar
 
 from .client import ServiceProblem
 from .forms import chosen_files, upload_all
-from .web import need, page, see_other, services
+from .web import act, need, page, see_other, services
 
 router = APIRouter()
 _CALENDAR = builtin_calendar()
@@ -101,11 +101,8 @@ async def rate(request: Request, case_id: str) -> Response:
                             "item_code": item_code or None}
     if comment := str(form.get("comment") or "").strip():
         body["comment"] = comment
-    try:
-        await services(request).post("evaluation", f"/v1/cases/{case_id}/evaluations", session.token, body,
-                                     key=str(form.get("key") or uuid.uuid4().hex))
-    except ServiceProblem as problem:
-        if problem.status in (401, 404) or problem.status >= 500:
-            raise
-        return await _case_page(request, case_id, status=problem.status, problem=problem)
-    return see_other(f"/cases/{case_id}?done=rated")
+    return await act(
+        services(request).post("evaluation", f"/v1/cases/{case_id}/evaluations", session.token, body,
+                               key=str(form.get("key") or uuid.uuid4().hex)),
+        f"/cases/{case_id}?done=rated",
+        lambda problem: _case_page(request, case_id, status=problem.status, problem=problem))

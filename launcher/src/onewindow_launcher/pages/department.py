@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .client import ServiceProblem
-from .web import need, page, see_other, services
+from .web import act, need, page, services
 
 router = APIRouter()
 REVIEWER = "department_reviewer"
@@ -64,14 +64,11 @@ async def read_material(request: Request, case_id: str, material_id: str, purpos
 async def _act(request: Request, case_id: str, item_code: str, path: str, body: dict[str, Any], done: str,
                key: str) -> Response:
     session = need(request, REVIEWER)
-    try:
-        await services(request).post("approval", f"/v1/cases/{case_id}/items/{item_code}/{path}", session.token, body,
-                                     key=key)
-    except ServiceProblem as problem:
-        if problem.status in (401, 404) or problem.status >= 500:
-            raise
-        return await _case_page(request, case_id, status=problem.status, problem=problem)
-    return see_other(f"/department/cases/{case_id}?done={done}")
+    return await act(
+        services(request).post("approval", f"/v1/cases/{case_id}/items/{item_code}/{path}", session.token, body,
+                               key=key),
+        f"/department/cases/{case_id}?done={done}",
+        lambda problem: _case_page(request, case_id, status=problem.status, problem=problem))
 
 
 def _text(form: Any, name: str) -> str | None:

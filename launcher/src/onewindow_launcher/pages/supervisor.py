@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from . import charts
 from .client import ServiceProblem
-from .web import need, page, see_other, services
+from .web import act, need, page, see_other, services
 
 router = APIRouter()
 SUPERVISOR = "supervisor"
@@ -66,11 +66,8 @@ async def decide(request: Request, case_id: str) -> Response:
     form = await request.form()
     body = {"decision": str(form.get("decision") or ""), "reason": str(form.get("reason") or "").strip(),
             "legal_basis": str(form.get("legal_basis") or "").strip() or None}
-    try:
-        await services(request).post("intake", f"/v1/applications/{case_id}/escalation-decision", session.token, body,
-                                     key=str(form.get("key") or uuid.uuid4().hex))
-    except ServiceProblem as problem:
-        if problem.status in (401, 404) or problem.status >= 500:
-            raise
-        return await _case_page(request, case_id, status=problem.status, problem=problem)
-    return see_other(f"/supervisor/cases/{case_id}?done=decided")
+    return await act(
+        services(request).post("intake", f"/v1/applications/{case_id}/escalation-decision", session.token, body,
+                               key=str(form.get("key") or uuid.uuid4().hex)),
+        f"/supervisor/cases/{case_id}?done=decided",
+        lambda problem: _case_page(request, case_id, status=problem.status, problem=problem))

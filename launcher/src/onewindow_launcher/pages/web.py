@@ -3,11 +3,12 @@ page that says, in Chinese, what went wrong."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from . import labels
@@ -49,6 +50,19 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 def see_other(url: str) -> RedirectResponse:
     """POST-redirect-GET: a reload never sends the form again."""
     return RedirectResponse(url, status_code=303)
+
+
+async def act(work: Awaitable[Any], done: str, again: Callable[[ServiceProblem], Awaitable[Response]]) -> Response:
+    """What every form's POST does: the service call, then POST-redirect-GET to `done`. A refusal the
+    person can mend is shown on the page the form came from (`again`); a lapsed login, a case that is
+    not theirs or a service that is down go to their own pages."""
+    try:
+        await work
+    except ServiceProblem as problem:
+        if problem.status in (401, 404) or problem.status >= 500:
+            raise
+        return await again(problem)
+    return see_other(done)
 
 
 async def problem_page(request: Request, problem: ServiceProblem) -> HTMLResponse:

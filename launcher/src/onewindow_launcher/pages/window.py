@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from .client import ServiceProblem
 from .forms import answers_from, chosen_files, field_errors, upload_all
 from .portal import offer_of
-from .web import need, page, see_other, services
+from .web import act, need, page, see_other, services
 
 router = APIRouter()
 CLERK = "window_clerk"
@@ -103,13 +103,10 @@ async def case(request: Request, case_id: str, done: str | None = None) -> Respo
 async def _act(request: Request, case_id: str, service: str, path: str, body: dict[str, Any], done: str) -> Response:
     session = need(request, CLERK)
     form = await request.form()
-    try:
-        await services(request).post(service, path, session.token, body, key=str(form.get("key") or uuid.uuid4().hex))
-    except ServiceProblem as problem:
-        if problem.status in (401, 404) or problem.status >= 500:
-            raise
-        return await _case_page(request, case_id, status=problem.status, problem=problem)
-    return see_other(f"/window/cases/{case_id}?done={done}")
+    return await act(
+        services(request).post(service, path, session.token, body, key=str(form.get("key") or uuid.uuid4().hex)),
+        f"/window/cases/{case_id}?done={done}",
+        lambda problem: _case_page(request, case_id, status=problem.status, problem=problem))
 
 
 @router.post("/window/cases/{case_id}/acceptance")
