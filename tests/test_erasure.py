@@ -8,38 +8,22 @@ is configured as 0 years so the case closed this year may be erased from 1 Janua
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from onewindow_approval.app import create_app as approval_app
-from onewindow_approval.config import Settings as ApprovalSettings
-from onewindow_certificates.app import create_app as certificates_app
-from onewindow_certificates.config import Settings as CertificatesSettings
 from onewindow_certificates.domain.licence import stream_id as licence_stream
 from onewindow_chassis.clock import ManualClock
 from onewindow_chassis.db import Database
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.personal import ERASED, PersonalDataVault
-from onewindow_chassis.projections import ProjectionRunner
-from onewindow_chassis.web import development_issuer
-from onewindow_evaluation.app import create_app as evaluation_app
-from onewindow_evaluation.config import Settings as EvaluationSettings
-from onewindow_intake.app import create_app as intake_app
-from onewindow_intake.config import Settings as IntakeSettings
-from onewindow_notify.app import create_app as notify_app
-from onewindow_notify.config import Settings as NotifySettings
-from onewindow_supervision.app import create_app as supervision_app
-from onewindow_supervision.config import Settings as SupervisionSettings
+from onewindow_launcher.services import SERVICES
 from onewindow_supervision.projections import SUPERVISION
-from tests.support.kafka_tools import skip_history
-from tests.support.served import served
+from tests.support.platform import Platform, eventually, serving
 
 RENEWAL = "330100-JTYSJ-XK-001"  # 从业资格证换证: 秒批, yields a licence, closes at once
 SHANGHAI_TZ = timezone(timedelta(hours=8))
@@ -53,107 +37,39 @@ def citizen_id(region: str, born: str, sequence: str) -> str:
     return body + "10X98765432"[total % 11]
 
 
-@dataclass
-class Platform:
-    clients: dict[str, httpx.Client]
-    databases: dict[str, str]
-    clock: ManualClock
-    settings: IntakeSettings
-
-    def __getattr__(self, name: str) -> httpx.Client:
-        return self.clients[name]
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        return {"Authorization": "Bearer " + development_issuer(self.settings, self.clock).issue(subject, role, department)}
-
-    def post(self, client: httpx.Client, path: str, headers: dict, json: Any = None, **kw: Any) -> httpx.Response:
-        return client.post(path, json=json, headers=headers | {"Idempotency-Key": uuid.uuid4().hex}, **kw)
-
-    def apply(self, subject: str, id_number: str, phone: str) -> str:
-        """An online application for the 秒批 renewal; returns the case id once it is accepted."""
-        headers = self.token("applicant", subject)
-        ids = []
-        for type_code in ("CL-SFZ", "CL-CYZG", "CL-JSZ", "CL-ZP"):
-            reply = self.post(self.intake, "/v1/materials", headers, content=b"%PDF-1.7 " + uuid.uuid4().bytes,
-                              params={"type_code": type_code, "filename": f"{type_code}.pdf"})
-            assert reply.status_code == 201, reply.text
-            ids.append(reply.json()["material_id"])
-        reply = self.post(self.intake, "/v1/applications", headers, {
-            "item_codes": [RENEWAL], "applicant_kind": "citizen", "material_ids": ids,
-            "answers": {"applicant_id_number": id_number, "qualification_category": "道路货物运输驾驶员",
-                        "contact_phone": phone}})
-        assert reply.status_code == 201 and reply.json()["status"] == "accepted", reply.text
-        return str(reply.json()["case_id"])
-
-    def read(self, service: str, query: Any) -> Any:
-        """Run `query(tx, vault)` against a service's own database (what its read models hold)."""
-        async def run() -> Any:
-            db = Database(self.databases[service])
-            try:
-                async with db.transaction() as tx:
-                    return await query(tx, PersonalDataVault(self.settings.master_key_bytes()))
-            finally:
-                await db.dispose()
-
-        return asyncio.run(run())
-
-
-def _eventually(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.2)
-    return result
-
-
-def _pg_database(postgres_url: str) -> str:
-    import asyncpg
-
-    name = "t" + uuid.uuid4().hex[:12]
-
-    async def create() -> None:
-        conn = await asyncpg.connect(postgres_url)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-
-    asyncio.run(create())
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture
-def platform(postgres_url: str, kafka_bootstrap: str) -> Iterator[Platform]:
-    clock = ManualClock(DECEMBER)
-    prefix = f"t{uuid.uuid4().hex[:8]}-"
-    asyncio.run(skip_history(kafka_bootstrap, prefix))
-    common: dict[str, Any] = {"environment": "test", "kafka_bootstrap_servers": kafka_bootstrap,
-                              "consumer_group_prefix": prefix}
-    names = ("intake", "approval", "certificates", "supervision", "notify", "evaluation")
-    databases = {name: _pg_database(postgres_url) for name in names}
-    intake_settings = IntakeSettings(database_url=databases["intake"], erasure_retention_years=0, **common)
-    with served(intake_app(intake_settings, clock=clock)) as intake_url:
-        apps = {
-            "approval": approval_app(ApprovalSettings(database_url=databases["approval"], intake_url=intake_url,
-                                                      **common), clock=clock),
-            "certificates": certificates_app(CertificatesSettings(database_url=databases["certificates"], **common),
-                                             clock=clock),
-            "supervision": supervision_app(SupervisionSettings(database_url=databases["supervision"], **common),
-                                           clock=clock),
-            "notify": notify_app(NotifySettings(database_url=databases["notify"], **common), clock=clock),
-            # no default ratings while the clock jumps a few days: statistics change only by what is rated
-            "evaluation": evaluation_app(EvaluationSettings(database_url=databases["evaluation"],
-                                                            default_rating_days=3650, **common), clock=clock),
-        }
-        with served(apps["approval"]) as a, served(apps["certificates"]) as c, served(apps["supervision"]) as s, \
-                served(apps["notify"]) as n, served(apps["evaluation"]) as e:
-            clients = {name: httpx.Client(base_url=url, timeout=30) for name, url in
-                       (("intake", intake_url), ("approval", a), ("certificates", c), ("supervision", s),
-                        ("notify", n), ("evaluation", e))}
-            try:
-                yield Platform(clients, databases, clock, intake_settings)
-            finally:
-                for client in clients.values():
-                    client.close()
+def platform(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Platform]:
+    with serving("distributed", SERVICES, tmp_path, clock=ManualClock(DECEMBER), postgres_url=postgres_url,
+                 kafka_bootstrap=kafka_bootstrap, settings={
+                     "intake": {"erasure_retention_years": 0},
+                     # no default ratings while the clock jumps a few days: statistics change only by what is rated
+                     "evaluation": {"default_rating_days": 3650}}) as platform:
+        yield platform
+
+
+def _apply(platform: Platform, subject: str, id_number: str, phone: str) -> str:
+    """An online application for the 秒批 renewal; returns the case id once it is accepted."""
+    headers = platform.token("applicant", subject)
+    ids = [platform.upload(headers, type_code) for type_code in ("CL-SFZ", "CL-CYZG", "CL-JSZ", "CL-ZP")]
+    reply = platform.post("intake", "/v1/applications", headers, {
+        "item_codes": [RENEWAL], "applicant_kind": "citizen", "material_ids": ids,
+        "answers": {"applicant_id_number": id_number, "qualification_category": "道路货物运输驾驶员",
+                    "contact_phone": phone}})
+    assert reply.status_code == 201 and reply.json()["status"] == "accepted", reply.text
+    return str(reply.json()["case_id"])
+
+
+def _read(platform: Platform, service: str, query: Any) -> Any:
+    """Run `query(tx, vault)` against a service's own database (what its read models hold)."""
+    async def run() -> Any:
+        db = Database(platform.databases[service])
+        try:
+            async with db.transaction() as tx:
+                return await query(tx, PersonalDataVault(platform.settings.master_key_bytes()))
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
 
 
 def _snapshot(platform: Platform, case_id: str) -> dict[str, Any]:
@@ -176,34 +92,19 @@ def _supervision_timeline(platform: Platform, case_id: str) -> list[dict[str, An
     return reply.json()["events"] if reply.status_code == 200 else []
 
 
-def _rebuild_supervision(platform: Platform) -> Any:
-    async def rebuild() -> Any:
-        db = Database(platform.databases["supervision"])
-        runner = ProjectionRunner(db, event_store_for(db.dialect), SUPERVISION)
-        try:
-            await runner.rebuild()
-            report = await runner.verify()
-            await runner.drop_rebuild()
-            return report
-        finally:
-            await db.dispose()
-
-    return asyncio.run(rebuild())
-
-
 def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(platform: Platform) -> None:
     chen_ref, wang_ref = f"app-chenjun-{uuid.uuid4().hex[:8]}", f"app-wangli-{uuid.uuid4().hex[:8]}"
     chen_id, wang_id = citizen_id("330102", "19750601", "031"), citizen_id("330105", "19800203", "022")
     chen = platform.token("applicant", chen_ref)
     assert platform.notify.put("/v1/contacts/me", headers=chen, json={"phone": "13912345678"}).status_code == 200
-    case_id = platform.apply(chen_ref, chen_id, "13912345678")
-    other_case = platform.apply(wang_ref, wang_id, "13700001111")  # someone else, erased only by the retention run
+    case_id = _apply(platform, chen_ref, chen_id, "13912345678")
+    other_case = _apply(platform, wang_ref, wang_id, "13700001111")  # someone else, erased only by the retention run
     supervisor = platform.token("supervisor")
     for case in (case_id, other_case):
-        _eventually(lambda case=case: platform.approval.get(f"/v1/cases/{case}", headers=supervisor).json()
-                    .get("concluded"))
-    licence = _eventually(lambda: platform.certificates.get("/v1/wallet", headers=chen).json()["items"] or None)[0]
-    rated = _eventually(lambda: (r := platform.post(platform.evaluation, f"/v1/cases/{case_id}/evaluations", chen, {
+        eventually(lambda case=case: platform.approval.get(f"/v1/cases/{case}", headers=supervisor).json()
+                   .get("concluded"))
+    licence = eventually(lambda: platform.certificates.get("/v1/wallet", headers=chen).json()["items"] or None)[0]
+    rated = eventually(lambda: (r := platform.post(platform.evaluation, f"/v1/cases/{case_id}/evaluations", chen, {
         "stage": "approval", "level": "very_satisfied", "channel": "online",
         "comment": "一分钟就换好了证"})).status_code in (200, 201) and r)  # once evaluation heard of the decision
     assert rated.json()
@@ -212,7 +113,7 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     before_view = platform.intake.get(f"/v1/applicants/{chen_ref}", headers=supervisor).json()
     assert before_view["erased"] is None and before_view["identity"] is None  # online: the IdP knows who, not intake
     assert before_view["cases"][0]["contact"] not in (None, ERASED) and "13912345678" != before_view["cases"][0]["contact"]
-    assert _eventually(lambda: "ref:" in str([e["actor"] for e in _supervision_timeline(platform, case_id)]))
+    assert eventually(lambda: "ref:" in str([e["actor"] for e in _supervision_timeline(platform, case_id)]))
 
     # the retention is running (files closed this year are kept until 1 January next year): refused
     refused = platform.post(platform.intake, f"/v1/applicants/{chen_ref}/erasure", supervisor,
@@ -232,8 +133,8 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
 
     platform.clock.set(NEXT_YEAR)
     supervisor, chen = platform.token("supervisor"), platform.token("applicant", chen_ref)  # new year, new tokens
-    _eventually(lambda: _supervision_timeline(platform, case_id) and
-                any(e["event_type"] == "EvaluationFiled" for e in _supervision_timeline(platform, case_id)))
+    eventually(lambda: _supervision_timeline(platform, case_id) and
+               any(e["event_type"] == "EvaluationFiled" for e in _supervision_timeline(platform, case_id)))
     survives = _snapshot(platform, case_id)
     assert survives["supervision_stats"][0]["decided"] == 2 and survives["evaluation_stats"], survives
 
@@ -262,7 +163,7 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
         issued = [e for e in await event_store_for(tx.dialect).load(tx, stream) if e.event_type.endswith("LicenceIssued")]
         return await vault.open(tx, issued[0].data["holder_code"])
 
-    assert _eventually(lambda: platform.read("certificates", holder_code) == ERASED)
+    assert eventually(lambda: _read(platform, "certificates", holder_code) == ERASED)
     assert platform.certificates.get(f"/v1/licences/{licence['licence_id']}", headers=supervisor).status_code == 200
 
     # notify: the contact is gone, so no message can reach the erased person
@@ -270,14 +171,14 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
         from onewindow_notify.adapters.tables import contacts
         return (await tx.conn.execute(contacts.select().where(contacts.c.applicant_ref == chen_ref))).first()
 
-    _eventually(lambda: platform.read("notify", contact) is None)
+    eventually(lambda: _read(platform, "notify", contact) is None)
 
     # supervision: the erasure is on the timeline, and the applicant's pseudonym is replaced, live …
     def erased_on_timeline() -> list[dict[str, Any]] | None:
         events = _supervision_timeline(platform, case_id)
         return events if any(e["event_type"] == "PersonalDataErased" for e in events) else None
 
-    events = _eventually(erased_on_timeline)
+    events = eventually(erased_on_timeline)
     actors = {e["actor"] for e in events}
     assert "erased" in actors and not [a for a in actors if a and a.startswith("ref:") and
                                        any(e["actor"] == a and e["actor_role"] == "applicant" for e in events)]
@@ -286,7 +187,7 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     assert other_actors["applicant"].startswith("ref:")  # nobody else was erased
 
     # … and after a rebuild from the archive alone: the rebuilt read model equals the live one
-    report = _rebuild_supervision(platform)
+    report = platform.rebuilt("supervision", SUPERVISION)
     assert report.equal, str(report)
     assert _supervision_timeline(platform, case_id) == events
 

@@ -13,26 +13,19 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import cbor2
-import httpx
 import pytest
 import zxingcpp
 from PIL import Image
 
-from onewindow_approval.app import create_app as approval_app
-from onewindow_approval.config import Settings as ApprovalSettings
 from onewindow_approval.service_layer.unit_of_work import stream as approval_stream
-from onewindow_certificates.app import create_app as certificates_app
-from onewindow_certificates.config import Settings as CertificatesSettings
 from onewindow_certificates.domain.licence import Standing
 from onewindow_certificates.signing import base45
 from onewindow_certificates.signing.keys import KeySet
@@ -40,11 +33,7 @@ from onewindow_certificates.signing.showing import PREFIX, verify
 from onewindow_chassis.clock import ManualClock
 from onewindow_chassis.db import Database
 from onewindow_chassis.eventstore import event_store_for
-from onewindow_chassis.web import development_issuer
-from onewindow_intake.app import create_app as intake_app
-from onewindow_intake.config import Settings as IntakeSettings
-from tests.support.kafka_tools import skip_history
-from tests.support.served import served
+from tests.support.platform import MODES, Platform, eventually, infrastructure, serving
 
 RENEWAL = "330100-JTYSJ-XK-001"  # 经营性道路客货运输驾驶员从业资格证换证 (秒批, yields LIC-CYZG)
 TRANSPORT = "330100-JTYSJ"
@@ -57,90 +46,25 @@ def citizen_id(region: str, born: str, sequence: str = "031") -> str:
     return body + "10X98765432"[total % 11]
 
 
-@dataclass
-class Platform:
-    intake: httpx.Client
-    approval: httpx.Client
-    certificates: httpx.Client
-    certificates_url: str
-    approval_db: str
-    clock: ManualClock
-    settings: IntakeSettings
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        return {"Authorization": "Bearer " + development_issuer(self.settings, self.clock).issue(subject, role, department)}
-
-    def post(self, client: httpx.Client, path: str, headers: dict, json: Any = None, **kw: Any) -> httpx.Response:
-        return client.post(path, json=json, headers=headers | {"Idempotency-Key": uuid.uuid4().hex}, **kw)
-
-    def upload(self, headers: dict, type_code: str) -> str:
-        reply = self.post(self.intake, "/v1/materials", headers, content=b"%PDF-1.7 " + uuid.uuid4().bytes,
-                          params={"type_code": type_code, "filename": f"{type_code}.pdf"})
-        assert reply.status_code == 201, reply.text
-        return reply.json()["material_id"]
-
-    def approvals(self, case_id: str) -> list[dict[str, Any]]:
-        """The ItemApproved events approval recorded for the case, read from its own event store."""
-        async def read() -> list[dict[str, Any]]:
-            db = Database(self.approval_db)
-            try:
-                async with db.transaction() as tx:
-                    events = await event_store_for(db.dialect).load(tx, approval_stream(case_id))
-            finally:
-                await db.dispose()
-            return [e.data for e in events if e.event_type.endswith(".ItemApproved")]
-
-        return asyncio.run(read())
-
-
-def _eventually(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.2)
-    return result
-
-
-def _pg_database(postgres_url: str) -> str:
-    import asyncpg
-
-    name = "t" + uuid.uuid4().hex[:12]
-
-    async def create() -> None:
-        conn = await asyncpg.connect(postgres_url)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-
-    asyncio.run(create())
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-@pytest.fixture(params=["embedded", "distributed"])
+@pytest.fixture(params=MODES)
 def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    clock = ManualClock(TUESDAY)
-    prefix = f"t{uuid.uuid4().hex[:8]}-"
-    if request.param == "embedded":
-        common: dict[str, Any] = {"environment": "test", "kafka_bootstrap_servers": None,
-                                  "bus_path": tmp_path / "bus.db", "consumer_group_prefix": prefix}
-        intake_db, approval_db, certificates_db = (f"sqlite:///{tmp_path}/{name}.db"
-                                                   for name in ("intake", "approval", "certificates"))
-    else:
-        postgres = request.getfixturevalue("postgres_url")
-        bootstrap = request.getfixturevalue("kafka_bootstrap")
-        asyncio.run(skip_history(bootstrap, prefix))
-        common = {"environment": "test", "kafka_bootstrap_servers": bootstrap, "consumer_group_prefix": prefix}
-        intake_db, approval_db, certificates_db = (_pg_database(postgres) for _ in range(3))
-    intake_settings = IntakeSettings(database_url=intake_db, **common)
-    with served(intake_app(intake_settings, clock=clock)) as intake_url:
-        approval = approval_app(ApprovalSettings(database_url=approval_db, intake_url=intake_url, **common), clock=clock)
-        certificates = certificates_app(CertificatesSettings(database_url=certificates_db, **common), clock=clock)
-        with served(approval) as approval_url, served(certificates) as certificates_url, \
-                httpx.Client(base_url=intake_url, timeout=30) as intake_client, \
-                httpx.Client(base_url=approval_url, timeout=30) as approval_client, \
-                httpx.Client(base_url=certificates_url, timeout=30) as certificates_client:
-            yield Platform(intake_client, approval_client, certificates_client, certificates_url, approval_db,
-                           clock, intake_settings)
+    with serving(request.param, ("intake", "approval", "certificates"), tmp_path, clock=ManualClock(TUESDAY),
+                 **infrastructure(request, request.param)) as platform:
+        yield platform
+
+
+def _approvals(platform: Platform, case_id: str) -> list[dict[str, Any]]:
+    """The ItemApproved events approval recorded for the case, read from its own event store."""
+    async def read() -> list[dict[str, Any]]:
+        db = Database(platform.databases["approval"])
+        try:
+            async with db.transaction() as tx:
+                events = await event_store_for(db.dialect).load(tx, approval_stream(case_id))
+        finally:
+            await db.dispose()
+        return [e.data for e in events if e.event_type.endswith(".ItemApproved")]
+
+    return asyncio.run(read())
 
 
 def _verify_command(*args: str) -> subprocess.CompletedProcess[str]:
@@ -184,9 +108,9 @@ def test_a_driver_renews_his_qualification_in_a_second_and_its_code_verifies_off
         reply = platform.approval.get(f"/v1/cases/{case_id}", headers=platform.token("supervisor"))
         return reply.json() if reply.status_code == 200 and reply.json()["concluded"] else None
 
-    item = _eventually(approved)["items"][0]
+    item = eventually(approved)["items"][0]
     assert (item["mode"], item["status"], item["result_held"]) == ("instant", "approved", False)
-    (decision,) = platform.approvals(case_id)
+    (decision,) = _approvals(platform, case_id)
     assert decision["decided_by"]["role"] == "platform"
     rule = decision["rule_decision"]
     assert (rule["rule_set"], rule["rule_version"]) == ("RS-CYZGHZ-1", 1)
@@ -195,7 +119,7 @@ def test_a_driver_renews_his_qualification_in_a_second_and_its_code_verifies_off
     assert all(c["passed"] for c in rule["checks"])
 
     # LicenceIssued: the holder's wallet lists it
-    wallet = _eventually(lambda: platform.certificates.get("/v1/wallet", headers=chen).json()["items"] or None)
+    wallet = eventually(lambda: platform.certificates.get("/v1/wallet", headers=chen).json()["items"] or None)
     (licence,) = wallet
     assert (licence["case_id"], licence["item_code"], licence["type_code"]) == (case_id, RENEWAL, "LIC-CYZG")
     assert licence["name"] == "道路运输从业人员从业资格证" and licence["issuer_name"] == "杭州市交通运输局"
@@ -240,7 +164,7 @@ def test_a_driver_renews_his_qualification_in_a_second_and_its_code_verifies_off
     assert revoked.status_code == 200, revoked.text
     online = platform.certificates.get("/v1/verify", params={"payload": payload}).json()
     assert online["status"] == "revoked" and online["revocation_reason"] == "issued_in_error"
-    command = _verify_command("--payload", payload, "--keys", str(keys_file), "--online", platform.certificates_url)
+    command = _verify_command("--payload", payload, "--keys", str(keys_file), "--online", platform.urls["certificates"])
     assert command.returncode == 1 and "已撤销 revoked" in command.stdout, command.stdout
     assert verify(payload, keys, platform.clock.now().date()).standing is Standing.VALID  # what offline can know
 

@@ -2,37 +2,21 @@
 embedded default and on PostgreSQL + Kafka — journeys 2 and 4, and parallel approval (journey 1)."""
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from onewindow_approval.app import create_app as approval_app
-from onewindow_approval.config import Settings as ApprovalSettings
-from onewindow_certificates.app import create_app as certificates_app
-from onewindow_certificates.config import Settings as CertificatesSettings
 from onewindow_chassis.clock import ManualClock
-from onewindow_chassis.db import Database
-from onewindow_chassis.eventstore import event_store_for
-from onewindow_chassis.projections import ProjectionRunner
-from onewindow_chassis.web import development_issuer
-from onewindow_intake.app import create_app as intake_app
-from onewindow_intake.config import Settings as IntakeSettings
-from onewindow_supervision.app import create_app as supervision_app
-from onewindow_supervision.config import Settings as SupervisionSettings
 from onewindow_supervision.projections import SUPERVISION as SUPERVISION_PROJECTION
-from tests.support.kafka_tools import skip_history
-from tests.support.served import served
+from tests.support.platform import MODES, Platform, eventually, infrastructure, serving
 
 ELDERLY_ALLOWANCE = "330100-MZJ-JF-001"  # 高龄津贴 (秒批)
 HYGIENE = "330100-WJW-XK-001"  # 公共场所卫生许可 (告知承诺)
@@ -46,43 +30,8 @@ def citizen_id(region: str, born: str, sequence: str = "123") -> str:
     return body + "10X98765432"[total % 11]
 
 
-@dataclass
-class Platform:
-    intake: httpx.Client
-    approval: httpx.Client
-    supervision: httpx.Client
-    certificates: httpx.Client
-    clock: ManualClock
-    settings: IntakeSettings
-    supervision_db: str = ""
-
-    def verify_supervision(self) -> Any:
-        """Rebuild supervision's read models from its archive, beside the live ones, and compare."""
-        async def verify() -> Any:
-            db = Database(self.supervision_db)
-            runner = ProjectionRunner(db, event_store_for(db.dialect), SUPERVISION_PROJECTION)
-            try:
-                await runner.rebuild()
-                report = await runner.verify()
-                await runner.drop_rebuild()
-                return report
-            finally:
-                await db.dispose()
-
-        return asyncio.run(verify())
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        return {"Authorization": "Bearer " + development_issuer(self.settings, self.clock).issue(subject, role, department)}
-
-    def post(self, client: httpx.Client, path: str, headers: dict, json: Any = None, **kw: Any) -> httpx.Response:
-        return client.post(path, json=json, headers=headers | {"Idempotency-Key": uuid.uuid4().hex}, **kw)
-
-    def upload(self, headers: dict, type_code: str) -> str:
-        reply = self.post(self.intake, "/v1/materials", headers, content=b"%PDF-1.7 " + uuid.uuid4().bytes,
-                          params={"type_code": type_code, "filename": f"{type_code}.pdf"})
-        assert reply.status_code == 201, reply.text
-        return reply.json()["material_id"]
+class Journeys(Platform):
+    """The platform as these journeys use it: the forms filled in plainly, the case as approval sees it."""
 
     def answers(self, path: str, **given: Any) -> dict[str, Any]:
         form = self.intake.get(path).json()["form"]
@@ -103,56 +52,15 @@ class Platform:
             time.sleep(0.2)
 
 
-def _pg_database(postgres_url: str) -> str:
-    import asyncio
-
-    import asyncpg
-
-    name = "t" + uuid.uuid4().hex[:12]
-
-    async def create() -> None:
-        conn = await asyncpg.connect(postgres_url)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-
-    asyncio.run(create())
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+@pytest.fixture(params=MODES)
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journeys]:
+    with serving(request.param, ("intake", "approval", "supervision", "certificates"), tmp_path,
+                 clock=ManualClock(TUESDAY), kind=Journeys, **infrastructure(request, request.param),
+                 settings={"approval": {"verification_rate": 1.0}, "supervision": {"alert_scan_seconds": 0.3}}) as platform:
+        yield platform
 
 
-@pytest.fixture(params=["embedded", "distributed"])
-def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    clock = ManualClock(TUESDAY)
-    prefix = f"t{uuid.uuid4().hex[:8]}-"
-    if request.param == "embedded":
-        common: dict[str, Any] = {"environment": "test", "kafka_bootstrap_servers": None, "bus_path": tmp_path / "bus.db",
-                                  "consumer_group_prefix": prefix}
-        intake_db, approval_db = f"sqlite:///{tmp_path}/intake.db", f"sqlite:///{tmp_path}/approval.db"
-        supervision_db = f"sqlite:///{tmp_path}/supervision.db"
-        certificates_db = f"sqlite:///{tmp_path}/certificates.db"
-    else:
-        postgres = request.getfixturevalue("postgres_url")
-        bootstrap = request.getfixturevalue("kafka_bootstrap")
-        asyncio.run(skip_history(bootstrap, prefix))
-        common = {"environment": "test", "kafka_bootstrap_servers": bootstrap, "consumer_group_prefix": prefix}
-        intake_db, approval_db, supervision_db, certificates_db = (_pg_database(postgres) for _ in range(4))
-    intake_settings = IntakeSettings(database_url=intake_db, **common)
-    with served(intake_app(intake_settings, clock=clock)) as intake_url:
-        approval_settings = ApprovalSettings(database_url=approval_db, intake_url=intake_url, verification_rate=1.0,
-                                             **common)
-        supervision = supervision_app(SupervisionSettings(database_url=supervision_db, alert_scan_seconds=0.3, **common),
-                                      clock=clock)
-        certificates = certificates_app(CertificatesSettings(database_url=certificates_db, **common), clock=clock)
-        with served(approval_app(approval_settings, clock=clock)) as approval_url, \
-                served(supervision) as supervision_url, \
-                served(certificates) as certificates_url, \
-                httpx.Client(base_url=certificates_url, timeout=30) as licences, \
-                httpx.Client(base_url=intake_url, timeout=30) as intake, \
-                httpx.Client(base_url=approval_url, timeout=30) as approval, \
-                httpx.Client(base_url=supervision_url, timeout=30) as watch:
-            yield Platform(intake, approval, watch, licences, clock, intake_settings, supervision_db)
-
-
-def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(platform: Platform) -> None:
+def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(platform: Journeys) -> None:
     """Li Qiang applies for his 82-year-old mother's allowance: every condition is machine-checkable,
     so the item is approved by the rule set, its checks recorded as the reason."""
     li = platform.token("applicant", "app-liqiang-00001")
@@ -169,7 +77,7 @@ def test_journey_2_the_elderly_allowance_is_decided_by_rules_within_a_second(pla
 
 
 def test_parallel_items_go_to_their_departments_at_once_and_wait_only_where_the_catalogue_says(
-    platform: Platform,
+    platform: Journeys,
 ) -> None:
     wang = platform.token("applicant", "app-wangfang-0101")
     bundle = platform.intake.get(f"/v1/bundles/{KCG}").json()
@@ -204,7 +112,7 @@ def test_parallel_items_go_to_their_departments_at_once_and_wait_only_where_the_
     assert all(after[c]["status"] == "in_review" for c in waiting)  # freed by the registration
 
 
-def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: Platform) -> None:
+def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: Journeys) -> None:
     """Sun Lei's hygiene licence is approved on his commitment; the random draw picks it; the inspection
     finds it false: his credit is marked, and intake refuses his next commitment."""
     sun = platform.token("applicant", f"app-sunlei-{uuid.uuid4().hex[:8]}")  # a mark outlives a test on one broker
@@ -218,7 +126,7 @@ def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: P
     assert case["items"][0]["mode"] == "commitment" and case["items"][0]["status"] == "approved"
 
     # the licence comes back signed; its code verifies (电子证照, 一码亮证)
-    wallet = _eventually(lambda: platform.certificates.get("/v1/wallet", headers=sun).json()["items"] or None)
+    wallet = eventually(lambda: platform.certificates.get("/v1/wallet", headers=sun).json()["items"] or None)
     payload = wallet[0]["qr_payload"]
     assert payload.startswith("OW1:") and wallet[0]["case_id"] == case_id
     assert platform.certificates.get("/v1/verify", params={"payload": payload}).json()["status"] == "valid"
@@ -235,11 +143,11 @@ def test_journey_4_a_commitment_is_approved_at_once_then_found_false(platform: P
         assert time.monotonic() < deadline, again.text
         time.sleep(0.3)
     assert again.json()["code"] == "commitment_barred_by_credit"
-    assert _eventually(lambda: platform.certificates.get("/v1/verify", params={"payload": payload})
-                       .json()["status"] == "revoked")  # its QR now verifies as revoked online
+    assert eventually(lambda: platform.certificates.get("/v1/verify", params={"payload": payload})
+                      .json()["status"] == "revoked")  # its QR now verifies as revoked online
 
 
-def _food_case(platform: Platform, applicant: str, materials: tuple[str, ...], allow_missing: bool = False) -> str:
+def _food_case(platform: Journeys, applicant: str, materials: tuple[str, ...], allow_missing: bool = False) -> str:
     """Zhao Min's food business licence, handed in at the window and accepted by the clerk."""
     clerk = platform.token("window_clerk")
     holder = platform.token("applicant", applicant)
@@ -261,7 +169,7 @@ FOOD_DEPT = "330100-SCJGJ"
 ALL_FOOD = ("CL-YYZZ", "CL-FDDBR-SFZ", "CL-CSSY", "CL-PMBZT", "CL-SPGYLC", "CL-SPAQZD", "CL-JKZM")
 
 
-def test_journey_5_a_correction_stops_the_clock_and_the_deadline_moves_by_the_paused_days(platform: Platform) -> None:
+def test_journey_5_a_correction_stops_the_clock_and_the_deadline_moves_by_the_paused_days(platform: Journeys) -> None:
     case_id = _food_case(platform, "app-zhaomin-00501", ALL_FOOD)
     before = platform.case(case_id)["items"][0]
     reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
@@ -294,15 +202,7 @@ def test_journey_5_a_correction_stops_the_clock_and_the_deadline_moves_by_the_pa
                          {"approve": True}).status_code == 200
 
 
-def _eventually(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.2)
-    return result
-
-
-def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_once(platform: Platform) -> None:
+def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_once(platform: Journeys) -> None:
     case_id = _food_case(platform, "app-zhaomin-00701", ALL_FOOD)
     platform.case(case_id)
     reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
@@ -321,7 +221,7 @@ def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_onc
             "MaterialAccessed" in [e["event_type"] for e in body["events"]]  # topics arrive in any order
         return body if heard else None
 
-    seen = _eventually(timeline)
+    seen = eventually(timeline)
     kinds = [e["event_type"] for e in seen["events"]]
     intake_kinds = [k for k in kinds if k in ("ApplicationReceived", "ApplicationAccepted", "MaterialsShared")]
     assert intake_kinds[:3] == ["ApplicationReceived", "ApplicationAccepted", "MaterialsShared"]  # one topic: in order
@@ -335,13 +235,13 @@ def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_onc
                             {"outcome": "专家评审通过"})
     due = date.fromisoformat(resumed.json()["items"][0]["due_on"])
     platform.clock.set(datetime.combine(due, datetime.min.time(), timezone(timedelta(hours=8))) + timedelta(hours=9))
-    alerts = _eventually(lambda: [a for a in platform.supervision.get(
+    alerts = eventually(lambda: [a for a in platform.supervision.get(
         "/v1/alerts", headers=platform.token("supervisor")).json() if a["case_id"] == case_id] or None)
     assert [a["level"] for a in alerts] == ["yellow"]
     platform.clock.set(datetime.combine(due + timedelta(days=1), datetime.min.time(), timezone(timedelta(hours=8)))
                        + timedelta(hours=9))
-    _eventually(lambda: len([a for a in platform.supervision.get("/v1/alerts", headers=platform.token("supervisor"))
-                             .json() if a["case_id"] == case_id]) == 2)
+    eventually(lambda: len([a for a in platform.supervision.get("/v1/alerts", headers=platform.token("supervisor"))
+                            .json() if a["case_id"] == case_id]) == 2)
     time.sleep(1.0)  # more scans: still one of each
     alerts = [a for a in platform.supervision.get("/v1/alerts", headers=platform.token("supervisor")).json()
               if a["case_id"] == case_id]
@@ -349,11 +249,11 @@ def test_journey_7_the_supervisor_sees_the_timeline_the_pause_and_each_alert_onc
     overdue = platform.supervision.get("/v1/overdue", headers=platform.token("supervisor")).json()
     assert case_id in {o["case_id"] for o in overdue}
 
-    report = platform.verify_supervision()  # rebuilt from the archive alone == live
+    report = platform.rebuilt("supervision", SUPERVISION_PROJECTION)  # rebuilt from the archive alone == live
     assert report.equal, str(report)
 
 
-def test_a_rong_que_result_is_held_until_the_owed_material_arrives(platform: Platform) -> None:
+def test_a_rong_que_result_is_held_until_the_owed_material_arrives(platform: Journeys) -> None:
     case_id = _food_case(platform, "app-zhaomin-00502", ALL_FOOD[:-1], allow_missing=True)
     reviewer = platform.token("department_reviewer", department=FOOD_DEPT)
     platform.case(case_id)
@@ -368,7 +268,7 @@ def test_a_rong_que_result_is_held_until_the_owed_material_arrives(platform: Pla
     assert released["concluded"]
 
 
-def test_a_withdrawn_application_ends_its_items_as_not_completed(platform: Platform) -> None:
+def test_a_withdrawn_application_ends_its_items_as_not_completed(platform: Journeys) -> None:
     case_id = _food_case(platform, "app-zhaomin-00503", ALL_FOOD)
     platform.case(case_id)
     zhao = platform.token("applicant", "app-zhaomin-00503")
@@ -378,12 +278,12 @@ def test_a_withdrawn_application_ends_its_items_as_not_completed(platform: Platf
     assert ended["items"][0]["status"] == "terminated"
 
 
-def test_the_supervision_rebuild_command_reports_live_equals_rebuilt(platform: Platform) -> None:
+def test_the_supervision_rebuild_command_reports_live_equals_rebuilt(platform: Journeys) -> None:
     case_id = _food_case(platform, "app-zhaomin-00801", ALL_FOOD)
-    _eventually(lambda: platform.supervision.get(f"/v1/cases/{case_id}/timeline",
-                                                 headers=platform.token("supervisor")).status_code == 200)
+    eventually(lambda: platform.supervision.get(f"/v1/cases/{case_id}/timeline",
+                                                headers=platform.token("supervisor")).status_code == 200)
     done = subprocess.run([sys.executable, "-m", "onewindow_supervision", "verify", "supervision"],
-                          env={**os.environ, "ONEWINDOW_SUPERVISION_DATABASE_URL": platform.supervision_db,
+                          env={**os.environ, "ONEWINDOW_SUPERVISION_DATABASE_URL": platform.databases["supervision"],
                                "ONEWINDOW_SUPERVISION_ENVIRONMENT": "test"},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
