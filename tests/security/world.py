@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-import httpx
-from fastapi import FastAPI
 
 from onewindow_chassis.clock import ManualClock
 from onewindow_chassis.web import development_issuer
-from onewindow_launcher.services import SERVICES, app_factory, settings_of
-from tests.support.kafka_tools import skip_history
-from tests.support.served import served
+from onewindow_launcher.services import SERVICES
+from tests.support.platform import Platform, serving
+from tests.support.platform import eventually as _eventually
 
 TUESDAY = datetime(2026, 3, 3, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 FOOD, FOOD_DEPT = "330100-SCJGJ-XK-002", "330100-SCJGJ"  # 食品经营许可, reviewed by 市场监管局
@@ -41,72 +37,19 @@ def citizen_id(region: str, born: str, sequence: str) -> str:
 
 
 def eventually(check: Callable[[], T], timeout: float = 60.0, what: str = "the condition") -> T:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what} did not come true in time"
-        time.sleep(0.2)
-    return result
-
-
-def _create_database(admin_url: str) -> str:
-    name = "sec" + uuid.uuid4().hex[:12]
-
-    async def create() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_databases(admin_url: str, urls: list[str]) -> None:
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            for url in urls:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    """The platform's wait, with the security suite's own patience: a minute."""
+    return _eventually(check, timeout, what)
 
 
 @dataclass
-class World:
-    clients: dict[str, httpx.Client]
-    apps: dict[str, FastAPI]
-    databases: dict[str, str]
-    clock: ManualClock
-    settings: Any  # any service's settings: they share the development issuer
-    sms_outbox: Path
+class World(Platform):
     made: dict[str, Any] = field(default_factory=dict)
 
-    def __getattr__(self, service: str) -> httpx.Client:
-        if service in SERVICES:
-            return self.clients[service]
-        raise AttributeError(service)
-
-    # --- who calls ------------------------------------------------------------------------------
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        token = development_issuer(self.settings, self.clock).issue(subject, role, department)
-        return {"Authorization": f"Bearer {token}"}
-
-    def post(self, service: str, path: str, headers: dict[str, str], json: Any = None, **kw: Any) -> httpx.Response:
-        return self.clients[service].post(path, json=json, headers=headers | {"Idempotency-Key": uuid.uuid4().hex},
-                                          **kw)
+    @property
+    def sms_outbox(self) -> Path:
+        return Path(self.configured["notify"].sms_outbox_path)
 
     # --- what they make -------------------------------------------------------------------------
-
-    def upload(self, headers: dict[str, str], type_code: str) -> str:
-        reply = self.post("intake", "/v1/materials", headers, content=b"%PDF-1.7 " + uuid.uuid4().bytes,
-                          params={"type_code": type_code, "filename": f"{type_code}.pdf"})
-        assert reply.status_code == 201, reply.text
-        return reply.json()["material_id"]
 
     def answers(self, path: str, **given: Any) -> dict[str, Any]:
         form = self.intake.get(path).json()["form"]
@@ -177,45 +120,23 @@ class World:
         return self.query(service, f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
 
-@contextlib.contextmanager
+def _licences_from_certificates(world: Platform) -> dict[str, Any]:
+    """免证办: intake fetches held licences from the certificates served before it, with a
+    client-credentials token of its own as a deployment configures one, minted on the test's clock
+    (2026-03-03): the clock certificates checks it against."""
+    token = development_issuer(world.configured["certificates"], world.clock).issue(
+        "intake-service", "service", ttl=timedelta(hours=12))
+    return {"certificates_url": world.urls["certificates"], "certificates_token": token}
+
+
 def six_services(postgres_url: str, bootstrap: str, directory: Path, *, clock: ManualClock | None = None
-                 ) -> Iterator[World]:
+                 ) -> contextlib.AbstractContextManager[World]:
     """Every service on its own PostgreSQL database and the one Kafka broker, each served by uvicorn
     on 127.0.0.1 and calling the others over HTTP as in production. Consumer groups start at the
     end of the shared topics: earlier tests' cases are not replayed."""
-    clock = clock or ManualClock(TUESDAY)
-    prefix = f"sec{uuid.uuid4().hex[:8]}-"
-    asyncio.run(skip_history(bootstrap, prefix))
-    databases = {service: _create_database(postgres_url) for service in SERVICES}
-    common: dict[str, Any] = {"environment": "test", "kafka_bootstrap_servers": bootstrap,
-                              "consumer_group_prefix": prefix}
-    sms_outbox = directory / "sms-outbox.jsonl"
-    settings: dict[str, Any] = {}
-
-    def app(service: str, **extra: Any) -> FastAPI:
-        settings[service] = settings_of(service, database_url=databases[service], **common, **extra)
-        return app_factory(service)(settings[service], clock=clock)
-
-    apps: dict[str, FastAPI] = {}
-    clients: dict[str, httpx.Client] = {}
-    try:
-        with contextlib.ExitStack() as stack:
-            def serve(service: str, **extra: Any) -> str:
-                apps[service] = app(service, **extra)
-                url = stack.enter_context(served(apps[service]))
-                clients[service] = stack.enter_context(httpx.Client(base_url=url, timeout=30))
-                return url
-
-            certificates = serve("certificates")
-            # intake would mint its 免证办 token on the system clock; certificates checks it on the test's
-            # clock (2026-03-03), to which it would be issued in the future: hand it one minted on that clock.
-            licences_token = development_issuer(settings["certificates"], clock).issue(
-                "intake-service", "service", ttl=timedelta(hours=12))
-            intake = serve("intake", certificates_url=certificates, certificates_token=licences_token)
-            serve("approval", intake_url=intake, verification_rate=1.0)
-            serve("evaluation")
-            serve("notify", sms_outbox_path=sms_outbox)
-            serve("supervision", alert_scan_seconds=0.5)
-            yield World(clients, apps, databases, clock, settings["intake"], sms_outbox)
-    finally:
-        _drop_databases(postgres_url, list(databases.values()))
+    return serving("distributed", SERVICES, directory, clock=clock or ManualClock(TUESDAY), postgres_url=postgres_url,
+                   kafka_bootstrap=bootstrap, name="sec", kind=World, settings={
+                       "intake": _licences_from_certificates,
+                       "approval": {"verification_rate": 1.0},
+                       "notify": {"sms_outbox_path": directory / "sms-outbox.jsonl"},
+                       "supervision": {"alert_scan_seconds": 0.5}})
