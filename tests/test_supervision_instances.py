@@ -19,8 +19,8 @@ from onewindow_supervision.adapters.tables import timeline
 from onewindow_supervision.app import create_app as supervision_app
 from onewindow_supervision.config import Settings as SupervisionSettings
 from tests.support.kafka_tools import skip_history
+from tests.support.platform import fresh_database as _pg_database
 from tests.support.served import served
-from tests.test_window_to_department import _pg_database
 
 REGISTRATION = "330100-SCJGJ-XK-001"
 
