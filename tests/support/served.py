@@ -3,28 +3,42 @@ service calls another the way it does in production (approval reads intake's for
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
 
 
 @contextlib.contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """The app's base URL while the block runs; its lifespan (migrations, relay, consumers) included."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+def served_at(make_app: Callable[[str], FastAPI], *, within: float = 60) -> Iterator[str]:
+    """`make_app(base_url)` served on a port chosen first, for an app that must know its own address
+    before it starts (the embedded default's pages and approval call its mounted services over HTTP);
+    its lifespan (migrations, relay, consumers) included."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(make_app(base), log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + within
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the service did not start")
+            raise RuntimeError(f"{base} did not start")
         time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
+
+
+@contextlib.contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app's base URL while the block runs; its lifespan (migrations, relay, consumers) included."""
+    with served_at(lambda _base: app) as base:
+        yield base

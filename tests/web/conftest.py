@@ -2,48 +2,19 @@
 driven headless by Playwright (never a downloaded browser). No Chromium is a failure, not a skip."""
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
+
+from tests.support.served import served_at
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@contextlib.contextmanager
-def served_at(make_app: Any) -> Iterator[str]:
-    """`make_app(base_url)` served on a port chosen first: the embedded default must know its own
-    address before it starts (the pages and approval call the mounted services over HTTP)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app: FastAPI = make_app(base)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 90
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the platform did not start")
-        time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +24,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from onewindow_launcher.embedded import create_app
 
     data = tmp_path_factory.mktemp("embedded") / "var"
-    with served_at(lambda base: create_app(data, base_url=base)) as base:
+    with served_at(lambda base: create_app(data, base_url=base), within=90) as base:  # six services' start-up
         yield base
 
 
