@@ -82,6 +82,9 @@ def infrastructure(request: pytest.FixtureRequest, mode: str) -> dict[str, str]:
 
 @dataclass
 class Platform:
+    """The served services, by name: each one's client as an attribute (`platform.intake`), its
+    address, app, settings and database; and the one clock they all keep time by."""
+
     clock: ManualClock
     databases: dict[str, str]
     configured: dict[str, Any] = field(default_factory=dict)  # each service's settings
