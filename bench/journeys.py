@@ -480,14 +480,18 @@ class Driver:
 
 
 async def play_day(driver: Driver, planned: list[Planned], *, concurrency: int = 2000,
-                   on_done: Any = None) -> list[Outcome]:
+                   on_done: Any = None, stop_after_s: float | None = None) -> list[Outcome]:
     """Open loop: each case starts at its planned moment, whatever the others are doing (bounded by
-    `concurrency` cases in flight, so a stalled platform does not exhaust the driver)."""
+    `concurrency` cases in flight, so a stalled platform does not exhaust the driver). With
+    `stop_after_s`, no case starts after that many seconds: the ones left are not played (not returned)."""
     gate = asyncio.Semaphore(concurrency)
     t0 = time.perf_counter()
+    stop_at = t0 + stop_after_s if stop_after_s else float("inf")
 
-    async def one(p: Planned) -> Outcome:
+    async def one(p: Planned) -> Outcome | None:
         async with gate:
+            if time.perf_counter() > stop_at:
+                return None
             outcome = await driver.play(p)
         if on_done:
             on_done(outcome)
@@ -496,10 +500,12 @@ async def play_day(driver: Driver, planned: list[Planned], *, concurrency: int =
     tasks = []
     for p in planned:
         delay = t0 + p.at - time.perf_counter()
+        if t0 + p.at > stop_at:
+            break
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(p)))
-    return list(await asyncio.gather(*tasks))
+    return [o for o in await asyncio.gather(*tasks) if o is not None]
 
 
 def clients(urls: dict[str, str], connections: int = 256) -> dict[str, httpx.AsyncClient]:
