@@ -48,8 +48,8 @@ def _check_key(key: str) -> None:
 
 
 async def recall(tx: Transaction, principal: str, key: str, fingerprint: str) -> Reply | None:
-    """The reply to an earlier request with this key, or None. Locks the key row on PostgreSQL so a
-    concurrent retry waits for the first to finish instead of running the command again."""
+    """The reply to an earlier request with this key, or None. A concurrent duplicate that finds none
+    runs too, but loses at `remember` (the key is unique) and is rolled back: see `respond_once`."""
     _check_key(key)
     row = await _RECALL.first(tx, principal=principal, key=key)
     if row is None:

@@ -17,11 +17,10 @@ dialect (`INSERT … ON CONFLICT`) is given as a function of the dialect's `inse
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
