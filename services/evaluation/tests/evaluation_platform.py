@@ -2,64 +2,30 @@
 distributed (PostgreSQL and Kafka) — and the events intake, approval and notify would publish, put on its bus."""
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from onewindow_chassis.clock import ManualClock
-from onewindow_chassis.cloudevents import binary_headers
-from onewindow_chassis.outbox import OutgoingMessage
-from onewindow_chassis.web import development_issuer
 from onewindow_contracts.approval import ApprovalMode, ItemApproved, ItemAssigned
-from onewindow_contracts.base import Event, encode
 from onewindow_contracts.intake import AcceptedItem, ApplicationAccepted, ApplicationReceived
 from onewindow_contracts.notify import ResultDelivered
 from onewindow_contracts.values import Actor, ActorRole, ApplicantKind, Channel, DeliveryMethod, ItemRef
 from onewindow_evaluation.app import create_app
 from onewindow_evaluation.config import Settings
 
+from tests.support.one_service import ServiceUnderTest, eventually  # noqa: F401 (the tests import eventually from here)
+
 # Monday 2 March 2026, 10:00 in Shanghai.
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 MARKET = "330100-SCJGJ"  # 杭州市市场监督管理局
 CENTRE = "330100-ZWFWZX"  # the service centre by default
-T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout: float = 60.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
-@dataclass
-class Platform:
-    client: TestClient
-    clock: ManualClock
-    settings: Settings
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        return {"Authorization": "Bearer " + development_issuer(self.settings, self.clock).issue(subject, role, department)}
-
-    def publish(self, events: Sequence[Event]) -> None:
-        """Put events on the bus as their producers' relays would: CloudEvents in Kafka binary mode."""
-        messages = []
-        for event in events:
-            event_id = uuid.uuid4().hex
-            headers = binary_headers(event_id=event_id, event_type=event.event_type, source="/onewindow/test",
-                                     subject=event.subject, time=event.occurred_at, schema_version=event.version)
-            messages.append(OutgoingMessage(event.topic, event.subject, encode(event), headers, event_id))
-        runtime = self.client.app.state.runtime  # type: ignore[attr-defined]
-        self.client.portal.call(runtime.bus.publisher().publish, messages)  # type: ignore[union-attr]
-
+class Platform(ServiceUnderTest):
     def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
         return self.client.post(path, json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
 

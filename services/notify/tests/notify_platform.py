@@ -5,42 +5,28 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import Message
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from onewindow_chassis.clock import ManualClock
-from onewindow_chassis.cloudevents import binary_headers
-from onewindow_chassis.outbox import OutgoingMessage
 from onewindow_chassis.schema import events as event_table
-from onewindow_chassis.web import development_issuer
-from onewindow_contracts.base import Event, encode
 from onewindow_contracts.intake import AcceptedItem, ApplicationAccepted, ApplicationReceived
 from onewindow_contracts.materials import MaterialsSupplemented, SupplementCause
 from onewindow_contracts.values import Actor, ActorRole, ApplicantKind, Channel, ItemRef, MaterialRef
 from onewindow_notify.app import create_app
 from onewindow_notify.config import Settings
 
+from tests.support.one_service import ServiceUnderTest, eventually  # noqa: F401 (the tests import eventually from here)
+
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
-T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T], timeout: float = 60.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
 
 
 # --- a real SMTP server --------------------------------------------------------------------------------
@@ -83,29 +69,7 @@ class MailServer:
 
 # --- the platform --------------------------------------------------------------------------------------
 
-@dataclass
-class Platform:
-    client: TestClient
-    clock: ManualClock
-    settings: Settings
-
-    def token(self, role: str, subject: str | None = None, department: str | None = None) -> dict[str, str]:
-        subject = subject or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-        return {"Authorization": "Bearer " + development_issuer(self.settings, self.clock).issue(subject, role, department)}
-
-    def publish(self, events: Sequence[Event], ids: Sequence[str] | None = None) -> list[str]:
-        """Put events on the bus as their producers' relays would: CloudEvents in Kafka binary mode."""
-        messages, sent = [], []
-        for number, event in enumerate(events):
-            event_id = ids[number] if ids else str(uuid.uuid4())
-            headers = binary_headers(event_id=event_id, event_type=event.event_type, source="/onewindow/test",
-                                     subject=event.subject, time=event.occurred_at, schema_version=event.version)
-            messages.append(OutgoingMessage(event.topic, event.subject, encode(event), headers, event_id))
-            sent.append(event_id)
-        runtime = self.client.app.state.runtime  # type: ignore[attr-defined]
-        self.client.portal.call(runtime.bus.publisher().publish, messages)  # type: ignore[union-attr]
-        return sent
-
+class Platform(ServiceUnderTest):
     def restart(self) -> None:
         """Stop the service (lifespan shutdown) and start a new process-like app on the same database and bus."""
         self.client.__exit__(None, None, None)
