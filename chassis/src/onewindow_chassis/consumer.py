@@ -5,7 +5,7 @@ handler, commit; only then commit the Kafka offset. A redelivered record finds i
 nothing. A record that cannot be handled goes to `<topic>.dlq` with the reason, and the consumer goes on.
 Outages of the database are waited out, never dead-lettered: the message is fine, the world is not.
 
-Under load the records fetched together from a partition are first tried as ONE transaction (claims in
+The records fetched together (from every partition) are first tried as ONE transaction (claims in
 one statement, handlers in order, one commit): a transaction costs more than most handlers. If anything
 in that run fails, it is rolled back whole and the records are taken one at a time as above, so a poison
 message, a NotYet or an outage is met exactly as it would be alone.
@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +46,13 @@ class NotYet(Exception):
 
 
 PATIENCE = 15  # NotYet gets this many times the usual attempts
+COMMIT_EVERY = 1.0  # seconds between offset commits while records keep coming
 
 
 @dataclass
 class ConsumerStats:
     handled: int = 0
+    passed_by: int = 0  # of a type the handler does not act on: no transaction, no claim
     duplicates: int = 0
     dead_lettered: int = 0
 
@@ -71,6 +74,7 @@ class Consumer:
         topics: Sequence[str],
         handler: Handler,
         kafka_consumer: Any,
+        wants: Collection[str] | None = None,
         dead_letters: Any,
         clock: Clock | None = None,
         max_attempts: int = 4,
@@ -81,6 +85,7 @@ class Consumer:
         self.name = name
         self.topics = list(topics)
         self.handler = handler
+        self.wants = frozenset(wants) if wants is not None else None  # CloudEvents types; None: all
         self.kafka = kafka_consumer  # from `kafka.consumer()`: auto-commit off
         self.dead_letters = dead_letters  # an aiokafka producer for `<topic>.dlq`
         self.clock = clock or SystemClock()
@@ -90,21 +95,54 @@ class Consumer:
         self.stats = ConsumerStats()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                batches = await self.kafka.getmany(timeout_ms=200, max_records=500)
-            except KafkaError as error:  # the broker is away: keep our place and wait for it
-                log.warning("consumer %s cannot fetch: %s", self.name, type(error).__name__)
-                await asyncio.sleep(1.0)
-                continue
-            for partition, records in batches.items():
-                if not await self.process_together(records):
-                    for record in records:
+        # Offsets only spare a restarted consumer re-reading what it handled (the tracking table, not
+        # the offset, keeps effects single), so they are committed together, at most once a COMMIT_EVERY
+        # while records flow and at once when they stop: one request instead of one per partition batch.
+        handled: dict[Any, int] = {}
+        last_commit = time.monotonic()
+        try:
+            while not stop.is_set():
+                try:
+                    batches = await self.kafka.getmany(timeout_ms=200, max_records=500)
+                except KafkaError as error:  # the broker is away: keep our place and wait for it
+                    log.warning("consumer %s cannot fetch: %s", self.name, type(error).__name__)
+                    await asyncio.sleep(1.0)
+                    continue
+                # Every partition's records in one run: each partition's stay in order, and partitions
+                # were never ordered with each other (under light load most batches hold one record).
+                fetched = [record for records in batches.values() for record in records if self._wanted(record)]
+                if not await self.process_together(fetched):
+                    for record in fetched:
                         await self.process(record)
-                # rebalanced away meanwhile: the partition's new owner gets these again and dedupes them
-                with contextlib.suppress(CommitFailedError, IllegalStateError):
-                    await self.kafka.commit({partition: records[-1].offset + 1})
-                self._report_lag(partition, records[-1].offset + 1)
+                for partition, records in batches.items():
+                    handled[partition] = records[-1].offset + 1
+                    self._report_lag(partition, records[-1].offset + 1)
+                if handled and (not batches or time.monotonic() - last_commit >= COMMIT_EVERY):
+                    await self._commit(handled)
+                    last_commit = time.monotonic()
+        finally:
+            if handled:
+                with contextlib.suppress(KafkaError, OSError):
+                    await self._commit(handled)
+
+    async def _commit(self, handled: dict[Any, int]) -> None:
+        offsets = dict(handled)
+        handled.clear()
+        # rebalanced away meanwhile: the partition's new owner gets these again and dedupes them
+        with contextlib.suppress(CommitFailedError, IllegalStateError):
+            await self.kafka.commit(offsets)
+
+    def _wanted(self, record: Any) -> bool:
+        """False for a record of a type this consumer passes by; anything unreadable goes on to be judged."""
+        if self.wants is None:
+            return True
+        for name, value in record.headers or ():
+            if name == "ce_type":
+                if value.decode(errors="replace") in self.wants:
+                    return True
+                self.stats.passed_by += 1
+                return False
+        return True
 
     def _report_lag(self, partition: Any, next_offset: int) -> None:
         highwater = getattr(self.kafka, "highwater", None)  # Kafka knows the partition's end

@@ -15,12 +15,14 @@ from typing import Protocol
 
 import asyncpg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from opentelemetry.trace import Span, SpanKind, set_span_in_context
 
 from .cloudevents import TRACEPARENT, Headers, binary_headers
 from .db import Database
 from .schema import OUTBOX_CHANNEL, events, outbox
+from .statements import Statement, param
 from .telemetry import context_from, traceparent_in, tracer, tracing_enabled
 
 log = logging.getLogger(__name__)
@@ -51,15 +53,19 @@ class KafkaPublisher:
         await asyncio.gather(*sent)
 
 
-_PENDING = (
+_PENDING = Statement(
     sa.select(
         outbox.c.id, outbox.c.topic, outbox.c.message_key, events.c.event_id, events.c.event_type,
-        events.c.schema_version, events.c.subject, sa.cast(events.c.data, sa.Text),
-        events.c.metadata["traceparent"].as_string(), events.c.recorded_at,
+        events.c.schema_version, events.c.subject, sa.cast(events.c.data, sa.Text).label("data"),
+        events.c.metadata["traceparent"].as_string().label("traceparent"), events.c.recorded_at,
     )
     .select_from(outbox.join(events, events.c.position == outbox.c.position))
     .order_by(outbox.c.id)
+    .limit(param("most", sa.Integer))
 )
+# Published rows go in one statement of one shape whatever their number (an IN list would be compiled
+# anew for every length); SQLite, the embedded default, has no arrays and takes the IN list.
+_FORGET = Statement(outbox.delete().where(outbox.c.id == sa.any_(param("ids", postgresql.ARRAY(sa.BigInteger)))))
 
 
 def _traced(message: OutgoingMessage, spans: list[Span]) -> OutgoingMessage:
@@ -107,21 +113,22 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of waiting events; return how many."""
         async with self.db.transaction() as tx:
-            rows = (await tx.conn.execute(_PENDING.limit(self.batch_size))).all()
+            rows = await _PENDING.rows(tx, most=self.batch_size)
         if not rows:
             return 0
         messages = [
             OutgoingMessage(
-                topic=topic,
-                key=key,
-                value=data.encode(),
+                topic=row["topic"],
+                key=row["message_key"],
+                value=row["data"].encode(),
                 headers=binary_headers(
-                    event_id=str(event_id), event_type=event_type, source=self.source, subject=subject,
-                    time=recorded_at, schema_version=schema_version, traceparent=traceparent,
+                    event_id=str(row["event_id"]), event_type=row["event_type"], source=self.source,
+                    subject=row["subject"], time=row["recorded_at"], schema_version=row["schema_version"],
+                    traceparent=row["traceparent"],
                 ),
-                event_id=str(event_id),
+                event_id=str(row["event_id"]),
             )
-            for _, topic, key, event_id, event_type, schema_version, subject, data, traceparent, recorded_at in rows
+            for row in rows
         ]
         spans: list[Span] = []
         try:
@@ -132,8 +139,12 @@ class OutboxRelay:
                 span.end()
         if self.on_published is not None:
             await self.on_published(messages)
+        ids = [row["id"] for row in rows]
         async with self.db.transaction() as tx:
-            await tx.conn.execute(outbox.delete().where(outbox.c.id.in_([row[0] for row in rows])))
+            if tx.dialect == "postgresql":
+                await _FORGET.execute(tx, ids=ids)
+            else:
+                await tx.conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
         return len(rows)
 
     async def backlog(self) -> int:

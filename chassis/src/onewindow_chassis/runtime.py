@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,9 @@ class Subscription:
     group: str
     topics: Sequence[str]
     handler: Handler
+    # The CloudEvents types the handler acts on; the rest are passed by before any transaction or
+    # claim (most of a topic is of no use to most readers). None: every type reaches the handler.
+    wants: Collection[str] | None = None
 
 
 @dataclass
@@ -56,7 +59,7 @@ class ServiceRuntime:
             await source.start()
             self._sources.append(source)
             consumer = Consumer(
-                self.db, name=group, topics=subscription.topics, handler=subscription.handler,
+                self.db, name=group, topics=subscription.topics, handler=subscription.handler, wants=subscription.wants,
                 kafka_consumer=source, dead_letters=self.bus.producer(), clock=self.clock,
             )
             self.consumers.append(consumer)

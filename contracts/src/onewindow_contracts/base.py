@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
@@ -197,6 +197,11 @@ def pick(event_type: str, version: int, data: bytes | str | Mapping[str, Any],
         return handler, decode(event_type, version, data)
     except ValidationError as error:
         raise ContractError(f"{event_type} v{version} does not fit its schema") from error
+
+
+def types_of(events: Iterable[type[Event]]) -> frozenset[str]:
+    """The CloudEvents types of these event classes (every version of each): what a consumer wants."""
+    return frozenset(event.event_type for event in events)
 
 
 def encode(event: Event) -> bytes:

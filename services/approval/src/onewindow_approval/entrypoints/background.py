@@ -6,7 +6,7 @@ from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, pick
+from onewindow_contracts.base import ContractError, pick, types_of
 from onewindow_contracts.topics import CATALOGUE, INTAKE
 
 from ..service_layer.handlers import HEARD
@@ -25,5 +25,5 @@ def subscriptions(services: Services) -> list[Subscription]:
 
     # Two groups, two loops: a case event that waits for its catalogue version (NotYet) must not hold up
     # the very consumer that would bring that version in.
-    return [Subscription("approval.catalogue", [CATALOGUE.name], handle),
-            Subscription("approval.intake", [INTAKE.name], handle)]
+    return [Subscription("approval.catalogue", [CATALOGUE.name], handle, wants=types_of(HEARD)),
+            Subscription("approval.intake", [INTAKE.name], handle, wants=types_of(HEARD))]

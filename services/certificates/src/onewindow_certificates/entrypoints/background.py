@@ -6,7 +6,7 @@ from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, pick
+from onewindow_contracts.base import ContractError, pick, types_of
 from onewindow_contracts.topics import APPROVAL, CATALOGUE, INTAKE
 
 from ..service_layer.handlers import HEARD
@@ -25,6 +25,6 @@ def subscriptions(services: Services) -> list[Subscription]:
 
     # One group per topic: an approval that waits for its catalogue version or its application (NotYet)
     # must not hold up the very consumers that bring them in.
-    return [Subscription("certificates.catalogue", [CATALOGUE.name], handle),
-            Subscription("certificates.intake", [INTAKE.name], handle),
-            Subscription("certificates.approval", [APPROVAL.name], handle)]
+    return [Subscription("certificates.catalogue", [CATALOGUE.name], handle, wants=types_of(HEARD)),
+            Subscription("certificates.intake", [INTAKE.name], handle, wants=types_of(HEARD)),
+            Subscription("certificates.approval", [APPROVAL.name], handle, wants=types_of(HEARD))]

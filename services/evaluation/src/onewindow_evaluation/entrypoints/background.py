@@ -7,7 +7,7 @@ from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, pick
+from onewindow_contracts.base import ContractError, pick, types_of
 from onewindow_contracts.topics import APPROVAL, INTAKE, NOTIFY
 
 from ..service_layer.handlers import HEARD
@@ -24,6 +24,6 @@ def subscriptions(services: Services) -> list[Subscription]:
             handler, event = found
             await handler(event, UnitOfWork(services, tx, event_store_for(tx.dialect)))
 
-    return [Subscription("evaluation.intake", [INTAKE.name], handle),
-            Subscription("evaluation.approval", [APPROVAL.name], handle),
-            Subscription("evaluation.notify", [NOTIFY.name], handle)]
+    return [Subscription("evaluation.intake", [INTAKE.name], handle, wants=types_of(HEARD)),
+            Subscription("evaluation.approval", [APPROVAL.name], handle, wants=types_of(HEARD)),
+            Subscription("evaluation.notify", [NOTIFY.name], handle, wants=types_of(HEARD))]

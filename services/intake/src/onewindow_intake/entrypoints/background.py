@@ -9,7 +9,7 @@ from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
 from onewindow_chassis.timers import Timer
-from onewindow_contracts.base import ContractError, decode
+from onewindow_contracts.base import ContractError, decode, types_of
 from onewindow_contracts.topics import APPROVAL
 from onewindow_contracts.approval import CaseConcluded, ItemSuspended, SuspensionReason
 from onewindow_contracts.verification import CreditMarked
@@ -42,7 +42,8 @@ async def on_approval_event(message: Message, tx: Transaction) -> None:
 
 
 def subscriptions() -> list[Subscription]:
-    return [Subscription("intake.approval-events", [APPROVAL.name], on_approval_event)]
+    return [Subscription("intake.approval-events", [APPROVAL.name], on_approval_event,
+                         wants=types_of([CreditMarked, ItemSuspended, CaseConcluded]))]
 
 
 def timer_handlers(services: Services) -> dict:

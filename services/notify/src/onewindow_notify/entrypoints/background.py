@@ -8,7 +8,7 @@ from onewindow_chassis.consumer import PermanentError
 from onewindow_chassis.db import Transaction
 from onewindow_chassis.eventstore import event_store_for
 from onewindow_chassis.runtime import Subscription
-from onewindow_contracts.base import ContractError, UnknownEventType, decode, latest
+from onewindow_contracts.base import ContractError, UnknownEventType, decode, latest, types_of
 from onewindow_contracts.topics import APPROVAL, CERTIFICATES, EVALUATION, INTAKE
 
 from ..service_layer.handlers import HEARD
@@ -33,7 +33,7 @@ def subscriptions(services: Services) -> list[Subscription]:
 
     # A group per topic: an approval event waiting for its case (NotYet) must not hold up intake's
     # consumer, which brings that case in.
-    return [Subscription("notify.intake", [INTAKE.name], handle),
-            Subscription("notify.approval", [APPROVAL.name], handle),
-            Subscription("notify.certificates", [CERTIFICATES.name], handle),
-            Subscription("notify.evaluation", [EVALUATION.name], handle)]
+    return [Subscription("notify.intake", [INTAKE.name], handle, wants=types_of(HEARD)),
+            Subscription("notify.approval", [APPROVAL.name], handle, wants=types_of(HEARD)),
+            Subscription("notify.certificates", [CERTIFICATES.name], handle, wants=types_of(HEARD)),
+            Subscription("notify.evaluation", [EVALUATION.name], handle, wants=types_of(HEARD))]
