@@ -108,6 +108,20 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
         "stage": "approval", "level": "very_satisfied", "channel": "online",
         "comment": "一分钟就换好了证"})).status_code in (200, 201) and r)  # once evaluation heard of the decision
     assert rated.json()
+    # 吐槽找茬 without a case number: the person's own words, tied to no case stream
+    complained = platform.post(platform.evaluation, "/v1/complaints", chen, {
+        "source": "online", "aspects": ["convenience"], "department_code": "330100-SCJGJ",
+        "text": "陈军：窗口电话13912345678总是占线"})
+    assert complained.status_code in (200, 201), complained.text
+    complaint_id = complained.json()["complaint_id"]
+
+    async def remarks(tx: Any, _vault: PersonalDataVault) -> dict[str, Any]:
+        from onewindow_evaluation.adapters.tables import remarks
+        rows = (await tx.conn.execute(remarks.select().where(remarks.c.author_ref == chen_ref))).mappings()
+        return {r["subject_id"]: r["text"] for r in rows}
+
+    assert _read(platform, "evaluation", remarks) == {rated.json()["evaluation_id"]: "一分钟就换好了证",
+                                                      complaint_id: "陈军：窗口电话13912345678总是占线"}
 
     # before: intake shows (masked) what it holds; the supervision timeline tells the applicant by a pseudonym
     before_view = platform.intake.get(f"/v1/applicants/{chen_ref}", headers=supervisor).json()
@@ -172,6 +186,10 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
         return (await tx.conn.execute(contacts.select().where(contacts.c.applicant_ref == chen_ref))).first()
 
     eventually(lambda: _read(platform, "notify", contact) is None)
+
+    # evaluation: the comment on the case and the complaint filed without one are dropped (ApplicantErased)
+    assert eventually(lambda: set((r := _read(platform, "evaluation", remarks)).values()) == {None} and r) == {
+        rated.json()["evaluation_id"]: None, complaint_id: None}
 
     # supervision: the erasure is on the timeline, and the applicant's pseudonym is replaced, live …
     def erased_on_timeline() -> list[dict[str, Any]] | None:

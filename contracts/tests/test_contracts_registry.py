@@ -12,7 +12,8 @@ from onewindow_contracts.intake import ApplicationReceived, ApplicationReceivedV
 DOMAIN_EVENTS = {
     "intake": """CatalogueItemVersionPublished ApplicationReceived ApplicationAccepted ApplicationNotAccepted
         MaterialsShared MaterialsSupplemented SupplementDeadlineMissed MaterialAccessed CommitmentSigned
-        DelegationRecorded ApplicationEscalated EscalationDecided ApplicationWithdrawn PersonalDataErased""",
+        DelegationRecorded ApplicationEscalated EscalationDecided ApplicationWithdrawn PersonalDataErased
+        ApplicantErased""",
     "approval": """ItemAssigned ItemSuspended ItemResumed ItemExtended ItemApproved ItemRejected ItemTerminated
         CaseConcluded CommitmentVerified CreditMarked""",
     "certificates": "LicenceIssued LicenceRevoked",

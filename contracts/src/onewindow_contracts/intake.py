@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from onewindow_contracts.base import CaseEvent, Sealed, upcaster
+from onewindow_contracts.base import CaseEvent, Event, Sealed, upcaster
 from onewindow_contracts.topics import INTAKE
 from onewindow_contracts.values import (
     Actor,
@@ -279,3 +279,23 @@ class PersonalDataErased(_IntakeEvent):
     key_id: Ident
     reason: ErasureReason
     erased_at: UtcDatetime
+
+
+class ApplicantErased(Event):
+    """个人信息删除, once per applicant: what PersonalDataErased says on each case stream, said for the
+    person, so that what a service holds of them outside any case (a complaint filed without a case
+    number, an applicant who never applied) is dropped too. Its subject and Kafka key are the applicant
+    ref, an opaque id, never an identity number."""
+
+    event_type: ClassVar[str] = "cn.gov.onewindow.intake.ApplicantErased"
+    topic: ClassVar[str] = INTAKE.name
+
+    applicant_ref: ApplicantRef
+    key_id: Ident
+    reason: ErasureReason
+    cases: int = Field(ge=0, description="how many of the applicant's cases recorded PersonalDataErased")
+    erased_at: UtcDatetime
+
+    @property
+    def subject(self) -> str:
+        return self.applicant_ref

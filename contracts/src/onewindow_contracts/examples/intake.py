@@ -145,6 +145,13 @@ EXAMPLES: list[Event] = [
         reason=it.ErasureReason.RETENTION_EXPIRED,
         erased_at=at(31),
     ),
+    it.ApplicantErased(
+        applicant_ref=APPLICANT,
+        key_id=SEALED.key_id,
+        reason=it.ErasureReason.RETENTION_EXPIRED,
+        cases=1,
+        erased_at=at(31),
+    ),
     mat.MaterialsShared(
         case_id=CASE,
         materials=(BUSINESS_LICENCE.model_copy(update={"granted_to": (MARKET, "CGJ-330106")}),),

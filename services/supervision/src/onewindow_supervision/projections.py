@@ -83,6 +83,8 @@ async def _clocks(page: Sequence[RecordedEvent], tx: Transaction, table: sa.Tabl
 async def apply(page: Sequence[RecordedEvent], tx: Transaction, tables: Tables) -> None:
     shown, reads, raised, erased = [], [], [], []
     for event in page:
+        if short_type(event.event_type) == "ApplicantErased":
+            continue  # about a person, not a case: each of their cases shows its own PersonalDataErased
         kind, data, seen = short_type(event.event_type), event.data, entry(event.event_type, event.data)
         shown.append({"case_id": event.subject, "event_id": str(event.event_id), "position": event.position,
                       "occurred_at": _occurred(event), "event_type": kind, "actor_role": seen.actor_role,

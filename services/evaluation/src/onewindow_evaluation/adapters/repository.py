@@ -46,15 +46,16 @@ async def stages_of(tx: Transaction, case_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in (await tx.conn.execute(query)).mappings()]
 
 
-async def keep_remark(tx: Transaction, subject_id: str, case_id: str | None, text: str | None,
-                      scores: dict[str, int], at: datetime) -> None:
-    await tx.conn.execute(_insert(tx, remarks).values(subject_id=subject_id, case_id=case_id, text=text,
-                                                      scores=scores, filed_at=at).on_conflict_do_nothing())
+async def keep_remark(tx: Transaction, subject_id: str, case_id: str | None, author_ref: str | None,
+                      text: str | None, scores: dict[str, int], at: datetime) -> None:
+    await tx.conn.execute(_insert(tx, remarks).values(subject_id=subject_id, case_id=case_id, author_ref=author_ref,
+                                                      text=text, scores=scores, filed_at=at).on_conflict_do_nothing())
 
 
-async def forget_remarks(tx: Transaction, case_id: str) -> None:
+async def forget_remarks(tx: Transaction, *, case_id: str | None = None, author_ref: str | None = None) -> None:
     """The applicant's own words go with their personal data; the stars stay for the statistics."""
-    await tx.conn.execute(remarks.update().where(remarks.c.case_id == case_id).values(text=None))
+    where = remarks.c.case_id == case_id if case_id is not None else remarks.c.author_ref == author_ref
+    await tx.conn.execute(remarks.update().where(where).values(text=None))
 
 
 async def remarks_of(tx: Transaction, case_id: str) -> dict[str, dict[str, Any]]:

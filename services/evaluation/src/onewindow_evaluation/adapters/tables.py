@@ -36,6 +36,8 @@ remarks = sa.Table(
     "evaluation_remarks", metadata,
     sa.Column("subject_id", sa.Text, primary_key=True),  # an evaluation id or a complaint id
     sa.Column("case_id", sa.Text, nullable=True, index=True),
+    # Whose words (an applicant ref, None when anonymous): a complaint without a case is found by it on erasure.
+    sa.Column("author_ref", sa.Text, nullable=True, index=True),
     sa.Column("text", sa.Text, nullable=True),
     sa.Column("scores", Json, nullable=False),  # indicator -> stars
     sa.Column("filed_at", UtcTime(), nullable=False),

@@ -22,7 +22,7 @@ from onewindow_contracts.evaluation import (
     AppealOutcome, ComplaintSource, Disposition, EvaluationChannel, EvaluationStage, EvaluationTarget, RatingLevel,
     ServiceAspect,
 )
-from onewindow_contracts.intake import ApplicationAccepted, ApplicationReceived, PersonalDataErased
+from onewindow_contracts.intake import ApplicantErased, ApplicationAccepted, ApplicationReceived, PersonalDataErased
 from onewindow_contracts.notify import ResultDelivered
 from onewindow_contracts.values import Actor, ActorRole, ItemRef
 
@@ -117,7 +117,12 @@ async def heard_delivered(event: ResultDelivered, uow: UnitOfWork) -> None:
 async def heard_erased(event: PersonalDataErased, uow: UnitOfWork) -> None:
     """个人信息删除: a comment is the applicant's free text and may name them; it is dropped, while
     the ratings themselves (levels, stars) stay in the statistics."""
-    await repository.forget_remarks(uow.tx, event.case_id)
+    await repository.forget_remarks(uow.tx, case_id=event.case_id)
+
+
+async def heard_applicant_erased(event: ApplicantErased, uow: UnitOfWork) -> None:
+    """The same for what the person wrote outside any case: a complaint filed without a case number."""
+    await repository.forget_remarks(uow.tx, author_ref=event.applicant_ref)
 
 
 HEARD: dict[type[Event], Any] = {
@@ -128,6 +133,7 @@ HEARD: dict[type[Event], Any] = {
     ItemRejected: heard_decided,
     ResultDelivered: heard_delivered,
     PersonalDataErased: heard_erased,
+    ApplicantErased: heard_applicant_erased,
 }
 
 
@@ -250,7 +256,8 @@ async def rate(cmd: Rate, uow: UnitOfWork) -> dict[str, Any]:
         new_rectification_id=new_id("rf"), deadlines=uow.services.deadlines_for(case["region_code"]),
         calendar=uow.services.calendar)
     await uow.save(ratings, events)
-    await repository.keep_remark(uow.tx, evaluation_id, cmd.case_id, cmd.comment, dict(cmd.scores), uow.now)
+    await repository.keep_remark(uow.tx, evaluation_id, cmd.case_id, cmd.actor.applicant_ref, cmd.comment,
+                                 dict(cmd.scores), uow.now)
     return {"evaluation_id": evaluation_id, **await case_view(uow, cmd.case_id)}
 
 
@@ -303,7 +310,7 @@ async def file_complaint(cmd: FileComplaint, uow: UnitOfWork) -> dict[str, Any]:
         complainant_ref=cmd.actor.applicant_ref, department_code=department, window_ref=cmd.window_ref,
         aspects=cmd.aspects, rectification_id=rectification_id, deadlines=uow.services.deadlines_for(region),
         calendar=uow.services.calendar, now=uow.now))
-    await repository.keep_remark(uow.tx, complaint_id, cmd.case_id, cmd.text, {}, uow.now)
+    await repository.keep_remark(uow.tx, complaint_id, cmd.case_id, cmd.actor.applicant_ref, cmd.text, {}, uow.now)
     return {"complaint_id": complaint_id,
             "rectification": repository.jsonable(await repository.rectification(uow.tx, rectification_id) or {})}
 

@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from onewindow_chassis.clock import SHANGHAI
+from onewindow_chassis.eventstore import from_contract
 from onewindow_chassis.personal import ERASED
-from onewindow_contracts.intake import ErasureReason, PersonalDataErased
+from onewindow_contracts.intake import ApplicantErased, ErasureReason, PersonalDataErased
 from onewindow_contracts.values import Actor
 
 from ..adapters.erasure_tables import case_closures, erasures
@@ -113,6 +114,10 @@ async def erase(uow: UnitOfWork, applicant_ref: str, reason: ErasureReason, by: 
         await uow.save(application, [PersonalDataErased(
             case_id=case["case_id"], applicant_ref=applicant_ref, key_id=applicant_ref, reason=reason,
             erased_at=uow.now)])
+    # Once for the person too (a stream of its own, version 0: a second erasure could not append it).
+    await uow.store.append(uow.tx, f"applicant:{applicant_ref}", 0, [from_contract(ApplicantErased(
+        applicant_ref=applicant_ref, key_id=applicant_ref, reason=reason, cases=len(applicant_cases),
+        erased_at=uow.now))], uow.now)
     row = {"applicant_ref": applicant_ref, "reason": reason.value, "erased_by_role": by.role.value,
            "erased_by": by.ref, "erased_at": uow.now, "cases": len(applicant_cases), "materials": destroyed}
     await uow.tx.conn.execute(erasures.insert().values(**row))
