@@ -460,10 +460,11 @@ def main() -> None:
                         help="start no case after this many minutes (0: play every planned case); the "
                              "report says how many of the planned cases were played")
     parser.add_argument("--keep", action="store_true", help="keep the platform's directory (logs) under /tmp")
+    parser.add_argument("--label", default="", help="name the results province_day_LABEL* (default: by mode only)")
     args = parser.parse_args()
 
     result = asyncio.run(run(args))
-    suffix = "" if args.mode == "distributed" else "_embedded"
+    suffix = ("" if args.mode == "distributed" else "_embedded") + (f"_{args.label}" if args.label else "")
     samples: Samples = result.pop("samples")
     made = plots(result, samples, ROOT / "docs" / "load", suffix)
     text = table(result) + "\nPlots: " + ", ".join(f"docs/load/{p.name}" for p in made) + "\n"
