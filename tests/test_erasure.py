@@ -207,7 +207,10 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     # … and after a rebuild from the archive alone: the rebuilt read model equals the live one
     report = platform.rebuilt("supervision", SUPERVISION)
     assert report.equal, str(report)
-    assert _supervision_timeline(platform, case_id) == events
+    # events may still arrive after the erasure (notify tells of its failed sends to the erased contact), so
+    # what was seen before the rebuild must open the timeline unchanged, pseudonyms replaced as they were
+    rebuilt_timeline = _supervision_timeline(platform, case_id)
+    assert rebuilt_timeline[:len(events)] == events, rebuilt_timeline
 
     # the case, its deadlines and the statistics are exactly as before
     after = _snapshot(platform, case_id)
