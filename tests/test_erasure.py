@@ -26,6 +26,7 @@ from onewindow_supervision.projections import SUPERVISION
 from tests.support.platform import Platform, eventually, serving
 
 RENEWAL = "330100-JTYSJ-XK-001"  # 从业资格证换证: 秒批, yields a licence, closes at once
+ALLOWANCE = "330100-MZJ-JF-001"  # 高龄津贴: 秒批; this test's 保管期限表 keeps its files 永久
 SHANGHAI_TZ = timezone(timedelta(hours=8))
 DECEMBER = datetime(2026, 12, 30, 9, 0, tzinfo=SHANGHAI_TZ)  # a Wednesday
 NEXT_YEAR = datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI_TZ)  # retention (0 years) ended on 1 January
@@ -41,7 +42,7 @@ def citizen_id(region: str, born: str, sequence: str) -> str:
 def platform(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Platform]:
     with serving("distributed", SERVICES, tmp_path, clock=ManualClock(DECEMBER), postgres_url=postgres_url,
                  kafka_bootstrap=kafka_bootstrap, settings={
-                     "intake": {"erasure_retention_years": 0},
+                     "intake": {"erasure_retention_years": 0, "erasure_retention_by_item": {ALLOWANCE: "permanent"}},
                      # no default ratings while the clock jumps a few days: statistics change only by what is rated
                      "evaluation": {"default_rating_days": 3650}}) as platform:
         yield platform
@@ -55,6 +56,16 @@ def _apply(platform: Platform, subject: str, id_number: str, phone: str) -> str:
         "item_codes": [RENEWAL], "applicant_kind": "citizen", "material_ids": ids,
         "answers": {"applicant_id_number": id_number, "qualification_category": "道路货物运输驾驶员",
                     "contact_phone": phone}})
+    assert reply.status_code == 201 and reply.json()["status"] == "accepted", reply.text
+    return str(reply.json()["case_id"])
+
+
+def _apply_for_allowance(platform: Platform, subject: str, elder_id: str) -> str:
+    headers = platform.token("applicant", subject)
+    ids = [platform.upload(headers, type_code) for type_code in ("CL-LNR-SFZ", "CL-HKB", "CL-SBK", "CL-SFZ")]
+    reply = platform.post("intake", "/v1/applications", headers, {
+        "item_codes": [ALLOWANCE], "applicant_kind": "citizen", "material_ids": ids,
+        "answers": {"elder_id_number": elder_id, "relation_to_elder": "子女", "contact_phone": "13600002222"}})
     assert reply.status_code == 201 and reply.json()["status"] == "accepted", reply.text
     return str(reply.json()["case_id"])
 
@@ -99,8 +110,10 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     assert platform.notify.put("/v1/contacts/me", headers=chen, json={"phone": "13912345678"}).status_code == 200
     case_id = _apply(platform, chen_ref, chen_id, "13912345678")
     other_case = _apply(platform, wang_ref, wang_id, "13700001111")  # someone else, erased only by the retention run
+    kept_ref = f"app-zhaoli-{uuid.uuid4().hex[:8]}"  # whose file is kept 永久: never erased
+    kept_case = _apply_for_allowance(platform, kept_ref, citizen_id("330106", "19440315", "017"))
     supervisor = platform.token("supervisor")
-    for case in (case_id, other_case):
+    for case in (case_id, other_case, kept_case):
         eventually(lambda case=case: platform.approval.get(f"/v1/cases/{case}", headers=supervisor).json()
                    .get("concluded"))
     licence = eventually(lambda: platform.certificates.get("/v1/wallet", headers=chen).json()["items"] or None)[0]
@@ -216,10 +229,15 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     after = _snapshot(platform, case_id)
     assert after == survives
 
-    # the retention run erases the other applicant (retention over) and nobody twice
+    # the retention run erases the other applicant (retention over) and nobody twice — nor the one whose
+    # file is kept 永久, who cannot be erased by hand either
     run = platform.post(platform.intake, "/v1/erasure/retention-runs", supervisor)
     assert run.status_code == 200, run.text
     assert run.json()["applicant_refs"] == [wang_ref]
+    permanent = platform.post(platform.intake, f"/v1/applicants/{kept_ref}/erasure", supervisor,
+                              {"reason": "applicant_request"})
+    assert permanent.status_code == 409 and permanent.json()["code"] == "retention_permanent", permanent.text
+    assert platform.intake.get(f"/v1/applicants/{kept_ref}", headers=supervisor).json()["erased"] is None
     assert platform.post(platform.intake, "/v1/erasure/retention-runs", supervisor).json()["erased"] == 0
     wang = platform.intake.get(f"/v1/applicants/{wang_ref}", headers=supervisor).json()
     assert wang["cases"][0]["contact"] == ERASED and wang["erased"]["reason"] == "retention_expired"

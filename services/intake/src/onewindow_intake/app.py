@@ -16,8 +16,10 @@ from onewindow_contracts.topics import APPROVAL, CATALOGUE, INTAKE
 from .adapters import catalogue_file, repository
 from .adapters.ports import CalendarWorkingDays, CertificatesLicences, NoLicences
 from .config import Settings
+from .domain.catalogue import Catalogue
 from .entrypoints import api, applicants, applications, background, erasure
 from .service_layer.catalogue import publish_items
+from .service_layer.erasure import Retention
 from .service_layer.unit_of_work import Licences, Services
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,6 +33,16 @@ def _licences(settings: Settings, clock: Clock) -> Licences:
         return settings.certificates_token or development_issuer(settings, clock).issue("intake-service", "service")
 
     return CertificatesLicences(settings.certificates_url, token)
+
+
+def _retention(settings: Settings, catalogue: Catalogue) -> Retention:
+    """The 保管期限表. A code it names that the catalogue lacks is a typo that would let that item's files
+    take the default term, and be erased too early: refuse to start."""
+    unknown = sorted(set(settings.erasure_retention_by_item) - {code for code, _ in catalogue.items})
+    if unknown:
+        raise ValueError(f"ONEWINDOW_INTAKE_ERASURE_RETENTION_BY_ITEM names items not in the catalogue: {unknown}")
+    return Retention(settings.erasure_retention_years, {
+        code: None if term == "permanent" else term for code, term in settings.erasure_retention_by_item.items()})
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -56,7 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 async with app.state.db.transaction() as tx:
                     await repository.load_items(tx, catalogue)
         app.state.intake = services
-        app.state.erasure_retention_years = settings.erasure_retention_years
+        app.state.retention = _retention(settings, catalogue)
 
         async def close_ports(stop: asyncio.Event) -> None:
             await stop.wait()

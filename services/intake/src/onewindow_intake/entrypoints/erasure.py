@@ -26,7 +26,8 @@ class ErasureIn(BaseModel):
 
 
 def _retention(request: Request) -> erasure.Retention:
-    return erasure.Retention(request.app.state.erasure_retention_years)
+    retention: erasure.Retention = request.app.state.retention
+    return retention
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

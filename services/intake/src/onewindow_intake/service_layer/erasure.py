@@ -14,8 +14,10 @@ retention run, or by hand for an applicant with no case still in retention.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,14 +37,31 @@ from .unit_of_work import UnitOfWork
 _ENDED_HERE = ("not_accepted", "withdrawn", "ended_incomplete")
 
 
+class Kept(StrEnum):
+    """Why an applicant's data cannot be erased whatever the date."""
+
+    OPEN = "open"  # a case is still being handled
+    PERMANENT = "permanent"  # a case's file is kept 永久
+
+
 @dataclass(frozen=True)
 class Retention:
-    """保管期限 in years; erasable from 1 January of (the year after closing + years)."""
+    """The 保管期限表: `years` for every item, unless `by_item` says otherwise (None: 永久). A case's file
+    holds the documents of all its items, so it is kept as long as the longest of them."""
 
     years: int
+    by_item: Mapping[str, int | None] = field(default_factory=dict)
 
-    def ends_on(self, closed_on: date) -> date:
-        return date(closed_on.year + 1 + self.years, 1, 1)
+    def of_case(self, item_codes: Iterable[str]) -> int | None:
+        terms = [self.by_item.get(code, self.years) for code in item_codes]
+        if None in terms:
+            return None
+        return max((t for t in terms if t is not None), default=self.years)
+
+    @staticmethod
+    def ends_on(closed_on: date, years: int) -> date:
+        """Archives count from 1 January of the year after the file closed."""
+        return date(closed_on.year + 1 + years, 1, 1)
 
 
 async def record_closure(tx: Any, case_id: str, concluded_at: datetime) -> None:
@@ -54,10 +73,14 @@ async def record_closure(tx: Any, case_id: str, concluded_at: datetime) -> None:
 
 
 async def _cases_of(uow: UnitOfWork, applicant_ref: str) -> list[dict[str, Any]]:
+    """The applicant's cases: status, when each closed, and its items (whose 保管期限 applies)."""
     query = (sa.select(cases.c.case_id, cases.c.status, cases.c.updated_at, case_closures.c.concluded_at)
              .select_from(cases.outerjoin(case_closures, case_closures.c.case_id == cases.c.case_id))
              .where(cases.c.applicant_ref == applicant_ref).order_by(cases.c.received_at))
-    return [{str(k): v for k, v in row.items()} for row in (await uow.tx.conn.execute(query)).mappings()]
+    found = [{str(k): v for k, v in row.items()} for row in (await uow.tx.conn.execute(query)).mappings()]
+    for case in found:
+        case["item_codes"] = [i.item_code for i in (await uow.application(case["case_id"])).item_refs]
+    return found
 
 
 def _closed_on(case: dict[str, Any]) -> date | None:
@@ -68,15 +91,20 @@ def _closed_on(case: dict[str, Any]) -> date | None:
     return None  # still being handled
 
 
-def retained_until(applicant_cases: list[dict[str, Any]], retention: Retention) -> date | None:
-    """The day the last of the applicant's case files leaves retention; date.max while one is open;
-    None for an applicant with no case at all (no archive duty holds their data)."""
+def retained_until(applicant_cases: list[dict[str, Any]], retention: Retention) -> date | Kept | None:
+    """The day the last of the applicant's case files leaves retention; Kept.PERMANENT if one is kept
+    永久, else Kept.OPEN while one is being handled; None for an applicant with no case at all (no
+    archive duty holds their data)."""
     if not applicant_cases:
         return None
+    terms = [retention.of_case(case["item_codes"]) for case in applicant_cases]
+    if None in terms:
+        return Kept.PERMANENT
     closed = [_closed_on(case) for case in applicant_cases]
-    if any(day is None for day in closed):
-        return date.max
-    return max(retention.ends_on(day) for day in closed if day is not None)
+    if None in closed:
+        return Kept.OPEN
+    return max(retention.ends_on(day, years) for day, years in zip(closed, terms)
+               if day is not None and years is not None)
 
 
 async def _register(uow: UnitOfWork, applicant_ref: str) -> dict[str, Any] | None:
@@ -96,10 +124,13 @@ async def erase(uow: UnitOfWork, applicant_ref: str, reason: ErasureReason, by: 
         return done
     until = retained_until(applicant_cases, retention)
     today = uow.now.astimezone(SHANGHAI).date()
+    if until is Kept.PERMANENT:
+        raise conflict("retention_permanent", "申请人有办件档案永久保管，个人信息随档案保存，不予删除",
+                       "A case file of this applicant is kept permanently; the personal data is kept with it")
+    if until is Kept.OPEN:
+        raise conflict("case_still_open", "申请人尚有在办办件，办结并保管期满后方可删除个人信息",
+                       "A case of this applicant is still being handled; erase after it closes and its retention ends")
     if until is not None and until > today:
-        if until == date.max:
-            raise conflict("case_still_open", "申请人尚有在办办件，办结并保管期满后方可删除个人信息",
-                           "A case of this applicant is still being handled; erase after it closes and its retention ends")
         raise conflict("retention_period_running", f"办件档案保管期限未满，{until.isoformat()}起方可删除个人信息",
                        f"The case files are retained until {until.isoformat()}; erase from then on",
                        retained_until=until.isoformat())
@@ -153,7 +184,7 @@ async def erase_expired(uow: UnitOfWork, by: Actor, retention: Retention, limit:
         if len(erased) >= limit:
             break
         until = retained_until(await _cases_of(uow, applicant_ref), retention)
-        if until is None or until > today:
+        if until is None or isinstance(until, Kept) or until > today:
             continue
         await erase(uow, applicant_ref, ErasureReason.RETENTION_EXPIRED, by, retention)
         erased.append(applicant_ref)
