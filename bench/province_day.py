@@ -17,8 +17,8 @@ What runs (docs/load.md explains the figures):
    time (a reviewer reading, an applicant fetching a certificate) is compressed to nothing: each acts as
    soon as the platform lets them. The services have no accelerated clock (`onewindow serve` runs the
    system clock), so working-day deadlines do not pass within the run; see the deadline-alert line.
-4. sampled every --sample-s: CPU and RSS of every process (psutil; PostgreSQL and the broker with their
-   children), consumer lag per group (the topics' end offsets − the group's committed offsets, Kafka
+4. sampled every --sample-s: CPU and memory (PSS) of every process (psutil; PostgreSQL and the broker
+   with their children), consumer lag per group (the topics' end offsets − the group's committed offsets, Kafka
    admin API), cases accepted and concluded so far, the load average.
 5. per journey, end-to-end latency from the application's POST (materials already uploaded) to its
    final observable state: the case concluded by approval (CaseConcluded) and every licence its items
@@ -60,7 +60,7 @@ GOALS = {"burst": 1000.0, "sustained": 100.0, "instant_p99_ms": 1000.0, "alert_s
 class Samples:
     t: list[float] = field(default_factory=list)
     cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    rss: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    pss: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lag_t: list[float] = field(default_factory=list)
     lag: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     accepted: list[int] = field(default_factory=list)
@@ -69,7 +69,7 @@ class Samples:
 
 
 class Sampler:
-    """CPU % (of one core), RSS (MiB) per process; consumer lag per group; progress."""
+    """CPU % (of one core), memory (PSS, MiB) per process; consumer lag per group; progress."""
 
     def __init__(self, platform: Platform, outcomes: list[Outcome], every: float) -> None:
         self.platform, self.outcomes, self.every = platform, outcomes, every
@@ -89,12 +89,14 @@ class Sampler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def _cpu_rss(self) -> dict[str, tuple[float, float]]:
+    def _cpu_memory(self) -> dict[str, tuple[float, float]]:
+        # PSS, not RSS: PostgreSQL is many processes sharing its buffers, and a sum of their RSS counts
+        # each shared page once per backend that touched it (10 GiB for a 256 MB buffer pool).
         import psutil
 
         out = {}
         for name, pids in self.platform.pids().items():
-            cpu = rss = 0.0
+            cpu = pss = 0.0
             for pid in pids:
                 proc = self._procs.get(pid)
                 try:
@@ -102,12 +104,12 @@ class Sampler:
                         proc = self._procs[pid] = psutil.Process(pid)
                         proc.cpu_percent(None)
                     cpu += proc.cpu_percent(None)
-                    rss += proc.memory_info().rss / 2**20
+                    pss += proc.memory_full_info().pss / 2**20
                 except psutil.Error:
                     self._procs.pop(pid, None)
-            out[name] = (cpu, rss)
+            out[name] = (cpu, pss)
         me = self._procs.setdefault(os.getpid(), psutil.Process(os.getpid()))
-        out["load driver"] = (me.cpu_percent(None), me.memory_info().rss / 2**20)
+        out["load driver"] = (me.cpu_percent(None), me.memory_full_info().pss / 2**20)
         return out
 
     async def _run(self) -> None:
@@ -117,9 +119,9 @@ class Sampler:
                 await asyncio.sleep(self.every)
                 now = time.perf_counter() - self._t0
                 self.s.t.append(now)
-                for name, (cpu, rss) in (await asyncio.to_thread(self._cpu_rss)).items():
+                for name, (cpu, pss) in (await asyncio.to_thread(self._cpu_memory)).items():
                     self.s.cpu[name].append(cpu)
-                    self.s.rss[name].append(rss)
+                    self.s.pss[name].append(pss)
                 self.s.accepted.append(self.accepted)
                 self.s.concluded.append(sum(1 for o in self.outcomes if o.ended is not None))
                 self.s.load.append(os.getloadavg()[0])
@@ -235,10 +237,10 @@ def table(r: dict[str, Any]) -> str:
         lines.append(f"| {kind}: {MIX[kind][1]} | {row['cases']:,} | {row['failed']:,} | {ms(st, 'p50')} | "
                      f"{ms(st, 'p99')} | {ms(st, 'max')} |")
     lines += ["", "## Processes (CPU in % of one core, sampled every "
-              f"{r['sample_s']:g} s over the day)", "", "| process | CPU mean | CPU max | RSS max MiB |",
+              f"{r['sample_s']:g} s over the day)", "", "| process | CPU mean | CPU max | PSS max MiB |",
               "|---|---:|---:|---:|"]
     for name, row in sorted(r["processes"].items(), key=lambda kv: -kv[1]["cpu_mean"]):
-        lines.append(f"| {name} | {row['cpu_mean']:.0f} | {row['cpu_max']:.0f} | {row['rss_max']:.0f} |")
+        lines.append(f"| {name} | {row['cpu_mean']:.0f} | {row['cpu_max']:.0f} | {row['pss_max']:.0f} |")
     if r["lag"]:
         lines += ["", "## Consumer lag (records not yet committed)", "", "| group | max | at the end of arrivals | final |",
                   "|---|---:|---:|---:|"]
@@ -289,13 +291,14 @@ def plots(r: dict[str, Any], s: Samples, directory: Path, suffix: str) -> list[P
         ax.legend(fontsize=7, ncol=2)
         save(fig, "consumer_lag")
 
-    for what, series, unit in (("cpu", s.cpu, "% of one core"), ("rss", s.rss, "MiB")):
+    for what, title, series, unit in (("cpu", "CPU", s.cpu, "% of one core"),
+                                      ("memory", "Memory (PSS)", s.pss, "MiB")):
         fig, ax = plt.subplots(figsize=(9, 4.5))
         for name, values in sorted(series.items()):
             ax.plot(s.t[-len(values):], values, label=name)
         ax.set_xlabel("s since the first arrival")
         ax.set_ylabel(unit)
-        ax.set_title(f"{what.upper()} per process")
+        ax.set_title(f"{title} per process")
         ax.legend(fontsize=7, ncol=2)
         save(fig, what)
 
@@ -399,7 +402,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         lag_rows[group] = {"max": max(values, default=0), "at_last_arrival": values[index] if 0 <= index < len(values)
                            else 0, "final": final_lag.get(group, 0)}
     processes = {name: {"cpu_mean": statistics.fmean(v) if v else 0.0, "cpu_max": max(v, default=0.0),
-                        "rss_max": max(s.rss[name], default=0.0)} for name, v in s.cpu.items()}
+                        "pss_max": max(s.pss[name], default=0.0)} for name, v in s.cpu.items()}
     instant = journeys["instant"]["latency"]
     loads = s.load or [load0]
     result: dict[str, Any] = {
@@ -477,7 +480,7 @@ def main() -> None:
                                               "series": {"t": samples.t, "accepted": samples.accepted,
                                                          "concluded": samples.concluded, "load": samples.load,
                                                          "lag_t": samples.lag_t, "lag": samples.lag,
-                                                         "cpu": samples.cpu, "rss": samples.rss}}
+                                                         "cpu": samples.cpu, "pss": samples.pss}}
     (out / f"province_day{suffix}.json").write_text(json.dumps(raw, ensure_ascii=False, indent=1, default=str))
 
 
