@@ -63,6 +63,12 @@ class Retention:
         """Archives count from 1 January of the year after the file closed."""
         return date(closed_on.year + 1 + years, 1, 1)
 
+    def closed_before(self, today: date) -> datetime:
+        """No file that closed at or after this moment can have left retention by `today`, whatever its
+        items: even the shortest term, counted from 1 January after closing, is still running."""
+        shortest = min([self.years, *(t for t in self.by_item.values() if t is not None)])
+        return datetime(today.year - shortest, 1, 1, tzinfo=SHANGHAI)
+
 
 async def record_closure(tx: Any, case_id: str, concluded_at: datetime) -> None:
     """办结 heard from approval: the case's retention period starts counting."""
@@ -172,15 +178,28 @@ async def _destroy_documents(uow: UnitOfWork, applicant_ref: str) -> int:
     return len(own)
 
 
+async def may_be_due(conn: Any, retention: Retention, today: date) -> list[str]:
+    """Applicants not yet erased whose every case closed long enough ago to have left even the shortest
+    term, in one query: the daily run then opens the case streams of the few who may be due (each is
+    checked against their items' own terms), not of every applicant the province ever had."""
+    closed_at = sa.func.coalesce(case_closures.c.concluded_at,
+                                 sa.case((cases.c.status.in_(_ENDED_HERE), cases.c.updated_at)))
+    query = (sa.select(cases.c.applicant_ref)
+             .select_from(cases.outerjoin(case_closures, case_closures.c.case_id == cases.c.case_id))
+             .where(cases.c.applicant_ref.not_in(sa.select(erasures.c.applicant_ref)))
+             .group_by(cases.c.applicant_ref)
+             .having(sa.func.count() == sa.func.count(closed_at))  # none still being handled
+             .having(sa.func.max(closed_at) < retention.closed_before(today))
+             .order_by(cases.c.applicant_ref))
+    return [ref for (ref,) in (await conn.execute(query)).all()]
+
+
 async def erase_expired(uow: UnitOfWork, by: Actor, retention: Retention, limit: int = 500) -> list[str]:
     """保管期满: erase every applicant whose last case left retention before today (at most `limit`
     per run, so one transaction stays short; run again until it erases none)."""
     today = uow.now.astimezone(SHANGHAI).date()
-    candidates = (sa.select(cases.c.applicant_ref).distinct()
-                  .where(cases.c.applicant_ref.not_in(sa.select(erasures.c.applicant_ref)))
-                  .order_by(cases.c.applicant_ref))
     erased: list[str] = []
-    for (applicant_ref,) in (await uow.tx.conn.execute(candidates)).all():
+    for applicant_ref in await may_be_due(uow.tx.conn, retention, today):
         if len(erased) >= limit:
             break
         until = retained_until(await _cases_of(uow, applicant_ref), retention)
