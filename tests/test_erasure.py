@@ -241,3 +241,31 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     assert platform.post(platform.intake, "/v1/erasure/retention-runs", supervisor).json()["erased"] == 0
     wang = platform.intake.get(f"/v1/applicants/{wang_ref}", headers=supervisor).json()
     assert wang["cases"][0]["contact"] == ERASED and wang["erased"]["reason"] == "retention_expired"
+
+    # a week later Chen comes back, under the same ref: served again, what she gives now under a new key in
+    # every service, while what was erased stays erased
+    platform.clock.set(NEXT_YEAR + timedelta(days=7))
+    supervisor, chen = platform.token("supervisor"), platform.token("applicant", chen_ref)
+    assert platform.notify.put("/v1/contacts/me", headers=chen, json={"phone": "13912349999"}).status_code == 200
+    new_case = _apply(platform, chen_ref, chen_id, "13912349999")
+    eventually(lambda: platform.approval.get(f"/v1/cases/{new_case}", headers=supervisor).json().get("concluded"))
+
+    async def holder_codes(tx: Any, vault: PersonalDataVault) -> dict[str, str]:
+        opened = {}
+        for case in (case_id, new_case):
+            events = await event_store_for(tx.dialect).load(tx, licence_stream(case, RENEWAL))
+            for issued in (e for e in events if e.event_type.endswith("LicenceIssued")):
+                opened[case] = await vault.open(tx, issued.data["holder_code"])
+        return opened
+
+    codes = eventually(lambda: found if len(found := _read(platform, "certificates", holder_codes)) == 2 else None)
+    assert codes[case_id] == ERASED and chen_ref in codes[new_case], codes
+
+    async def phone(tx: Any, vault: PersonalDataVault) -> str:
+        found = await contact(tx, vault)
+        return await vault.open(tx, found.phone)
+
+    assert _read(platform, "notify", phone) == "13912349999"
+    view = {case["case_id"]: case for case in
+            platform.intake.get(f"/v1/applicants/{chen_ref}", headers=supervisor).json()["cases"]}
+    assert view[case_id]["contact"] == ERASED and view[new_case]["contact"] not in (None, ERASED), view

@@ -37,7 +37,7 @@ async def test_a_concurrent_duplicate_runs_the_command_once_and_gets_the_first_r
         nonlocal runs
         runs += 1
         ref = f"subject-{runs}"
-        await uow.tx.conn.execute(subject_keys.insert().values(subject_ref=ref, wrapped_key=b"k", created_at=AT))
+        await uow.tx.conn.execute(subject_keys.insert().values(subject_ref=ref, person_ref=ref, wrapped_key=b"k", created_at=AT))
         if both_in is not None and runs <= 2:
             await both_in.wait()  # both past their recall before either remembers: a true race
         return {"made": ref}

@@ -23,7 +23,8 @@ _BY_PRINCIPAL = Statement(
 
 
 def _upsert(insert):  # the dialect's own INSERT … ON CONFLICT
-    statement = insert(subject_keys).values(subject_ref=param("ref"), wrapped_key=param("key"), created_at=param("at"))
+    statement = insert(subject_keys).values(subject_ref=param("ref"), person_ref=param("ref"), wrapped_key=param("key"),
+                                            created_at=param("at"))
     return statement.on_conflict_do_update(index_elements=["subject_ref"], set_={"wrapped_key": statement.excluded.wrapped_key})
 
 

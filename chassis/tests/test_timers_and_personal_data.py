@@ -102,6 +102,69 @@ async def test_erasing_a_person_never_seen_leaves_a_tombstone(db: Database) -> N
             await vault.seal(tx, "applicant-never-seen", "13800138000", START)
 
 
+async def test_a_person_who_comes_back_after_their_erasure_gets_a_new_key(db: Database) -> None:
+    vault, erased_at = PersonalDataVault(b"k" * 32), START + timedelta(days=1)
+    async with db.transaction() as tx:
+        before = await vault.seal(tx, "applicant-7f3a", "13800138000", START)
+        await vault.erase(tx, "applicant-7f3a", erased_at)
+        assert not await vault.holds(tx, "applicant-7f3a")
+    async with db.transaction() as tx:
+        with pytest.raises(PersonErased):  # an event from before the erasure, handled late: stays erased
+            await vault.seal(tx, "applicant-7f3a", "13800138000", START)
+        with pytest.raises(PersonErased):  # nor at the very moment of the erasure
+            await vault.seal(tx, "applicant-7f3a", "13800138000", erased_at)
+        after = await vault.seal(tx, "applicant-7f3a", "13911112222", erased_at + timedelta(days=30))
+        again = await vault.seal(tx, "applicant-7f3a", "王芳", erased_at + timedelta(days=31))  # the same new key
+    assert (before["key_id"], after["key_id"], again["key_id"]) == ("applicant-7f3a", "applicant-7f3a:k2",
+                                                                    "applicant-7f3a:k2")
+    async with db.transaction() as tx:
+        assert await vault.holds(tx, "applicant-7f3a")
+        assert (await vault.open(tx, before), await vault.open(tx, after)) == (ERASED, "13911112222")
+        # an erasure heard late (from before the new key was made) leaves the new key alone
+        await vault.erase(tx, "applicant-7f3a", erased_at)
+        assert await vault.open(tx, after) == "13911112222"
+        await vault.erase(tx, "applicant-7f3a", erased_at + timedelta(days=400))  # erased a second time
+    async with db.transaction() as tx:
+        assert (await vault.open(tx, after), await vault.open(tx, again)) == (ERASED, ERASED)
+        later = await vault.seal(tx, "applicant-7f3a", "13800001111", erased_at + timedelta(days=500))
+    assert later["key_id"] == "applicant-7f3a:k3"
+
+
+async def test_keys_made_before_generations_upgrade_to_the_first_generation(db: Database) -> None:
+    """chassis_0003 on a database whose subject_keys has the first shape: each key becomes its person's
+    first, still opens what it sealed, and the person can be erased and come back."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from onewindow_chassis.migrations.versions import chassis_0003_key_generations as migration
+
+    vault = PersonalDataVault(b"k" * 32)
+    async with db.transaction() as tx:
+        sealed = await vault.seal(tx, "applicant-old", "13800138000", START)
+        row = (await tx.conn.execute(sa.select(subject_keys.c.wrapped_key))).scalar_one()
+        await tx.conn.execute(sa.text("DROP TABLE subject_keys"))
+        await tx.conn.execute(sa.text(
+            "CREATE TABLE subject_keys (subject_ref TEXT PRIMARY KEY, wrapped_key "
+            f"{'BYTEA' if db.dialect == 'postgresql' else 'BLOB'}, created_at TIMESTAMP WITH TIME ZONE NOT NULL, "
+            "erased_at TIMESTAMP WITH TIME ZONE)"))
+        await tx.conn.execute(sa.text("INSERT INTO subject_keys VALUES ('applicant-old', :key, :at, NULL)"),
+                              {"key": row, "at": START if db.dialect == "postgresql" else "2026-03-01 16:30:00.000000"})
+
+        def upgrade(connection: sa.Connection) -> None:
+            context = MigrationContext.configure(connection, opts={"render_as_batch": db.dialect == "sqlite"})
+            with Operations.context(context):
+                migration.upgrade()
+
+        await tx.conn.run_sync(upgrade)
+    async with db.transaction() as tx:
+        upgraded = (await tx.conn.execute(sa.select(subject_keys.c.person_ref, subject_keys.c.generation))).one()
+        assert tuple(upgraded) == ("applicant-old", 1)
+        assert await vault.open(tx, sealed) == "13800138000"
+        await vault.erase(tx, "applicant-old", START + timedelta(days=1))
+        assert (await vault.seal(tx, "applicant-old", "x", START + timedelta(days=2)))["key_id"] == "applicant-old:k2"
+        assert await vault.open(tx, sealed) == ERASED
+
+
 async def test_a_database_copy_without_the_master_key_opens_nothing(db: Database) -> None:
     async with db.transaction() as tx:
         sealed = await PersonalDataVault(b"k" * 32).seal(tx, "applicant-1", "13800138000", START)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from .eventstore import ConcurrencyError
+from .personal import PersonErased
 
 
 MEDIA_TYPE = "application/problem+json"
@@ -84,6 +85,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConcurrencyError)
     async def _conflict(request: Request, error: ConcurrencyError) -> JSONResponse:
         problem = Problem(409, error.code, "办件已被他人更新，请刷新后重试", "The case changed meanwhile: reload and retry")
+        return _respond(problem, request)
+
+    @app.exception_handler(PersonErased)
+    async def _erased(request: Request, error: PersonErased) -> JSONResponse:
+        # Data dated no later than the person's erasure: sealing it would bring back what was erased.
+        problem = Problem(409, error.code, "该申请人的个人信息已删除，请稍后重新提交",
+                          "This person's data was erased as of this moment; submit again")
         return _respond(problem, request)
 
     @app.exception_handler(RequestValidationError)

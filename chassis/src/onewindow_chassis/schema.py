@@ -116,14 +116,19 @@ timers = sa.Table(
     sa.Index("timers_due_idx", "due_at", sa.text("fired_at"), sa.text("cancelled_at")),
 )
 
-# Per-person data keys (crypto-shredding): erasing a key erases that person from every event.
+# Per-person data keys (crypto-shredding): erasing a key erases that person from every event. A person
+# erased who comes back later gets a key of a new generation; the erased ones stay erased.
 subject_keys = sa.Table(
     "subject_keys",
     metadata,
+    # the key's id, named in every value sealed with it: the person's ref, then ref:k2, ref:k3, …
     sa.Column("subject_ref", sa.Text, primary_key=True),
     sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
     sa.Column("created_at", UtcTime(), nullable=False),
     sa.Column("erased_at", UtcTime(), nullable=True),
+    sa.Column("person_ref", sa.Text, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False, server_default="1"),
+    sa.Index("subject_keys_person_idx", "person_ref", "generation", unique=True),
 )
 
 # Replies to state-changing POSTs, kept by Idempotency-Key so a retried request changes nothing.

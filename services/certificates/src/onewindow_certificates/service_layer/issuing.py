@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from onewindow_chassis.consumer import NotYet, PermanentError
@@ -40,7 +41,7 @@ async def issue(uow: UnitOfWork, case_id: str, item: ItemRef, department_code: s
     payload = showing.encode(claims, services.signer)
     document = sealed_document(licence, payload, services.signer)
     digest = hashlib.sha256(document).hexdigest()
-    event = licence.issued(holder_code=await _holder_code(uow, licence), document_sha256=digest,
+    event = licence.issued(holder_code=await _holder_code(uow, licence, holder["received_at"]), document_sha256=digest,
                            signing_key_id=services.signer.kid, at=uow.now)
     await uow.append(stream, 0, [event])
     await repository.add_licence(uow.tx, {
@@ -55,16 +56,17 @@ async def issue(uow: UnitOfWork, case_id: str, item: ItemRef, department_code: s
     return licence
 
 
-async def _holder_code(uow: UnitOfWork, licence: Licence) -> Sealed:
+async def _holder_code(uow: UnitOfWork, licence: Licence, applied_at: datetime) -> Sealed:
     """持证主体代码, sealed under the holder's own data key (erasing it shreds every copy).
 
     Certificates never learns the holder's identity number: intake keeps it sealed under its own keys
     and no event carries it here. What is sealed is what this service knows of the holder — the ref
     and the kind of number (111/001) — until intake shares the number itself with the certificates
-    service (then it goes here, and nowhere in clear)."""
+    service (then it goes here, and nowhere in clear). The holder gave it with the application: a case
+    applied for before the holder was erased stays erased, one applied for after they came back does not."""
     value = json.dumps({"holder_ref": licence.holder_ref, "id_type": licence.holder_id_type.value})
     try:
-        sealed = await uow.services.vault.seal(uow.tx, licence.holder_ref, value, uow.now)
+        sealed = await uow.services.vault.seal(uow.tx, licence.holder_ref, value, applied_at)
     except PersonErased as erased:
         raise PermanentError("the holder's personal data was erased: no licence can name them") from erased
     return Sealed(**sealed)

@@ -80,7 +80,8 @@ async def record_closure(tx: Any, case_id: str, concluded_at: datetime) -> None:
 
 async def _cases_of(uow: UnitOfWork, applicant_ref: str) -> list[dict[str, Any]]:
     """The applicant's cases: status, when each closed, and its items (whose 保管期限 applies)."""
-    query = (sa.select(cases.c.case_id, cases.c.status, cases.c.updated_at, case_closures.c.concluded_at)
+    query = (sa.select(cases.c.case_id, cases.c.status, cases.c.received_at, cases.c.updated_at,
+                       case_closures.c.concluded_at)
              .select_from(cases.outerjoin(case_closures, case_closures.c.case_id == cases.c.case_id))
              .where(cases.c.applicant_ref == applicant_ref).order_by(cases.c.received_at))
     found = [{str(k): v for k, v in row.items()} for row in (await uow.tx.conn.execute(query)).mappings()]
@@ -114,19 +115,31 @@ def retained_until(applicant_cases: list[dict[str, Any]], retention: Retention) 
 
 
 async def _register(uow: UnitOfWork, applicant_ref: str) -> dict[str, Any] | None:
+    """The applicant's latest erasure (each is an ApplicantErased on their stream too)."""
     row = (await uow.tx.conn.execute(sa.select(erasures).where(erasures.c.applicant_ref == applicant_ref))).mappings().first()
     return {str(k): v for k, v in row.items()} if row else None  # plain str keys: the reply is JSON
 
 
+async def _holds_documents(uow: UnitOfWork, applicant_ref: str) -> bool:
+    return (await uow.tx.conn.execute(sa.select(materials.c.material_id)
+                                      .where(materials.c.applicant_ref == applicant_ref).limit(1))).first() is not None
+
+
 async def erase(uow: UnitOfWork, applicant_ref: str, reason: ErasureReason, by: Actor,
                 retention: Retention) -> dict[str, Any]:
-    """Erase one applicant's personal data, once: later calls answer with the first erasure."""
+    """Erase one applicant's personal data. Once: a repeat answers with that erasure — unless the person
+    came back since (a new case, an upload, data sealed under a new key), which is erased in its turn."""
     known = (await uow.tx.conn.execute(sa.select(applicants.c.applicant_ref)
                                        .where(applicants.c.applicant_ref == applicant_ref))).first()
     applicant_cases = await _cases_of(uow, applicant_ref)
-    if known is None and not applicant_cases:
+    holds_documents = await _holds_documents(uow, applicant_ref)
+    if known is None and not applicant_cases and not holds_documents:
         raise not_found("申请人", "applicant")
-    if (done := await _register(uow, applicant_ref)) is not None:
+    done = await _register(uow, applicant_ref)
+    since = done["erased_at"] if done else None
+    new_cases = [case for case in applicant_cases if since is None or case["received_at"] > since]
+    came_back = new_cases or holds_documents or await uow.services.vault.holds(uow.tx, applicant_ref)
+    if done and not came_back:
         return done
     until = retained_until(applicant_cases, retention)
     today = uow.now.astimezone(SHANGHAI).date()
@@ -146,18 +159,22 @@ async def erase(uow: UnitOfWork, applicant_ref: str, reason: ErasureReason, by: 
     await uow.tx.conn.execute(applicants.update().where(applicants.c.applicant_ref == applicant_ref)
                               .values(blind_index="erased:" + applicant_ref))
     destroyed = await _destroy_documents(uow, applicant_ref)
-    for case in applicant_cases:
+    for case in new_cases:  # each case's history records its erasure once
         application = await uow.application(case["case_id"])
         await uow.save(application, [PersonalDataErased(
             case_id=case["case_id"], applicant_ref=applicant_ref, key_id=applicant_ref, reason=reason,
             erased_at=uow.now)])
-    # Once for the person too (a stream of its own, version 0: a second erasure could not append it).
-    await uow.store.append(uow.tx, f"applicant:{applicant_ref}", 0, [from_contract(ApplicantErased(
-        applicant_ref=applicant_ref, key_id=applicant_ref, reason=reason, cases=len(applicant_cases),
-        erased_at=uow.now))], uow.now)
+    # Once for the person too, on a stream of their own (a complaint filed without a case has no other).
+    person = f"applicant:{applicant_ref}"
+    erased = ApplicantErased(applicant_ref=applicant_ref, key_id=applicant_ref, reason=reason, cases=len(new_cases),
+                             erased_at=uow.now)
+    await uow.store.append(uow.tx, person, len(await uow.store.load(uow.tx, person)), [from_contract(erased)], uow.now)
     row = {"applicant_ref": applicant_ref, "reason": reason.value, "erased_by_role": by.role.value,
-           "erased_by": by.ref, "erased_at": uow.now, "cases": len(applicant_cases), "materials": destroyed}
-    await uow.tx.conn.execute(erasures.insert().values(**row))
+           "erased_by": by.ref, "erased_at": uow.now, "cases": len(new_cases), "materials": destroyed}
+    if done:
+        await uow.tx.conn.execute(erasures.update().where(erasures.c.applicant_ref == applicant_ref).values(**row))
+    else:
+        await uow.tx.conn.execute(erasures.insert().values(**row))
     return row
 
 
@@ -179,15 +196,17 @@ async def _destroy_documents(uow: UnitOfWork, applicant_ref: str) -> int:
 
 
 async def may_be_due(conn: Any, retention: Retention, today: date) -> list[str]:
-    """Applicants not yet erased whose every case closed long enough ago to have left even the shortest
-    term, in one query: the daily run then opens the case streams of the few who may be due (each is
-    checked against their items' own terms), not of every applicant the province ever had."""
+    """Applicants with a case since their last erasure (if any) whose every case closed long enough ago
+    to have left even the shortest term, in one query: the daily run then opens the case streams of the
+    few who may be due (each is checked against their items' own terms), not of every applicant the
+    province ever had."""
     closed_at = sa.func.coalesce(case_closures.c.concluded_at,
                                  sa.case((cases.c.status.in_(_ENDED_HERE), cases.c.updated_at)))
     query = (sa.select(cases.c.applicant_ref)
-             .select_from(cases.outerjoin(case_closures, case_closures.c.case_id == cases.c.case_id))
-             .where(cases.c.applicant_ref.not_in(sa.select(erasures.c.applicant_ref)))
-             .group_by(cases.c.applicant_ref)
+             .select_from(cases.outerjoin(case_closures, case_closures.c.case_id == cases.c.case_id)
+                          .outerjoin(erasures, erasures.c.applicant_ref == cases.c.applicant_ref))
+             .group_by(cases.c.applicant_ref, erasures.c.erased_at)
+             .having(sa.or_(erasures.c.erased_at.is_(None), sa.func.max(cases.c.received_at) > erasures.c.erased_at))
              .having(sa.func.count() == sa.func.count(closed_at))  # none still being handled
              .having(sa.func.max(closed_at) < retention.closed_before(today))
              .order_by(cases.c.applicant_ref))
