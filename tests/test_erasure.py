@@ -154,9 +154,24 @@ def test_after_retention_the_applicant_is_erased_everywhere_and_the_case_stays(p
     assert clerk.status_code == 403 and clerk.json()["code"] == "forbidden"
     bad = platform.post(platform.intake, f"/v1/applicants/{chen_ref}/erasure", supervisor, {"reason": "bored"})
     assert bad.status_code == 422
-    unknown = platform.post(platform.intake, "/v1/applicants/app-nobody/erasure", supervisor,
-                            {"reason": "applicant_request"})
-    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    # someone who only complained (no case, no upload: intake never met them) is erased at once, at intake,
+    # and evaluation drops their words on intake's ApplicantErased
+    liu_ref = f"app-liuyang-{uuid.uuid4().hex[:8]}"
+    liu_complaint = platform.post(platform.evaluation, "/v1/complaints", platform.token("applicant", liu_ref), {
+        "source": "online", "aspects": ["attitude"], "department_code": "330100-SCJGJ",
+        "text": "刘洋：18867001234，柜台说不清楚"})
+    assert liu_complaint.status_code in (200, 201), liu_complaint.text
+    liu_erased = platform.post(platform.intake, f"/v1/applicants/{liu_ref}/erasure", supervisor,
+                               {"reason": "applicant_request"})
+    assert liu_erased.status_code == 200 and liu_erased.json()["cases"] == 0, liu_erased.text
+
+    async def liu_remarks(tx: Any, _vault: PersonalDataVault) -> list[Any]:
+        from onewindow_evaluation.adapters.tables import remarks
+        return [r["text"] for r in (await tx.conn.execute(remarks.select().where(remarks.c.author_ref == liu_ref))
+                                    ).mappings()]
+
+    assert eventually(lambda: _read(platform, "evaluation", liu_remarks) == [None])  # the row stays, the words go
+    assert platform.intake.get("/v1/applicants/app-nobody", headers=supervisor).status_code == 404
 
     platform.clock.set(NEXT_YEAR)
     supervisor, chen = platform.token("supervisor"), platform.token("applicant", chen_ref)  # new year, new tokens

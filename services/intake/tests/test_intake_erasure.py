@@ -96,3 +96,23 @@ def test_a_person_who_only_uploaded_materials_can_be_erased_at_once(platform: Pl
     assert erased.status_code == 200 and (erased.json()["cases"], erased.json()["materials"]) == (0, 1), erased.text
     mine = platform.client.get("/v1/materials", headers=platform.token("applicant", ref))
     assert mine.status_code == 200 and mine.json() == [], mine.text
+
+
+def test_a_person_intake_never_met_is_erased_so_the_other_services_hear_of_it(platform: Platform) -> None:
+    ref = "app-zhitousu-0003"  # complained at evaluation, never applied nor uploaded here
+    assert platform.client.get(f"/v1/applicants/{ref}", headers=platform.token("supervisor")).status_code == 404
+    erased = platform.post(f"/v1/applicants/{ref}/erasure", platform.token("supervisor"),
+                           {"reason": "applicant_request"})
+    assert erased.status_code == 200 and (erased.json()["cases"], erased.json()["materials"]) == (0, 0), erased.text
+    assert _events(platform, f"applicant:{ref}") == ["ApplicantErased"]  # what evaluation drops their words on
+    assert _view(platform, ref)["erased"]["reason"] == "applicant_request"
+    assert platform.post(f"/v1/applicants/{ref}/erasure", platform.token("supervisor"),
+                         {"reason": "applicant_request"}).json() == erased.json()  # once
+
+    # what they give from now on is theirs again, under a new key
+    platform.clock.advance(timedelta(minutes=1))
+    platform.upload(platform.token("applicant", ref), "CL-FDDBR-SFZ")
+    again = platform.post(f"/v1/applicants/{ref}/erasure", platform.token("supervisor"),
+                          {"reason": "applicant_request"})
+    assert again.status_code == 200 and again.json()["materials"] == 1, again.text
+    assert _events(platform, f"applicant:{ref}") == ["ApplicantErased", "ApplicantErased"]

@@ -38,7 +38,8 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 async def erase_applicant(request: Request, applicant_ref: str, body: ErasureIn,
                           principal: Principal = Depends(current_principal), key: str | None = Key) -> Response:
     """Erase an applicant's personal data (their data key, their documents): once their cases' files are
-    out of retention. A repeat answers with the first erasure."""
+    out of retention; at once for a person with no case (one who only complained is told to the other
+    services too). A repeat answers with that erasure, unless the person came back since."""
     access.require(principal, ActorRole.SUPERVISOR)
 
     async def work(uow: UnitOfWork) -> dict[str, Any]:

@@ -128,13 +128,13 @@ async def _holds_documents(uow: UnitOfWork, applicant_ref: str) -> bool:
 async def erase(uow: UnitOfWork, applicant_ref: str, reason: ErasureReason, by: Actor,
                 retention: Retention) -> dict[str, Any]:
     """Erase one applicant's personal data. Once: a repeat answers with that erasure — unless the person
-    came back since (a new case, an upload, data sealed under a new key), which is erased in its turn."""
-    known = (await uow.tx.conn.execute(sa.select(applicants.c.applicant_ref)
-                                       .where(applicants.c.applicant_ref == applicant_ref))).first()
+    came back since (a new case, an upload, data sealed under a new key), which is erased in its turn.
+
+    A person intake never met (who only complained, say) is erased too: intake holds nothing of theirs,
+    but its ApplicantErased is how the other services hear to drop what they hold (evaluation, their
+    words), and the tombstone keeps anything dated before now from being sealed for them here."""
     applicant_cases = await _cases_of(uow, applicant_ref)
     holds_documents = await _holds_documents(uow, applicant_ref)
-    if known is None and not applicant_cases and not holds_documents:
-        raise not_found("申请人", "applicant")
     done = await _register(uow, applicant_ref)
     since = done["erased_at"] if done else None
     new_cases = [case for case in applicant_cases if since is None or case["received_at"] > since]
@@ -235,7 +235,8 @@ async def applicant_view(uow: UnitOfWork, applicant_ref: str) -> dict[str, Any]:
     row = (await uow.tx.conn.execute(sa.select(applicants).where(applicants.c.applicant_ref == applicant_ref))
            ).mappings().first()
     applicant_cases = await _cases_of(uow, applicant_ref)
-    if row is None and not applicant_cases:
+    register = await _register(uow, applicant_ref)
+    if row is None and not applicant_cases and register is None:
         raise not_found("申请人", "applicant")
     vault = uow.services.vault
     identity: dict[str, Any] | str | None = None
@@ -254,7 +255,6 @@ async def applicant_view(uow: UnitOfWork, applicant_ref: str) -> dict[str, Any]:
                       "closed_on": (day := _closed_on(case)) and day.isoformat(),
                       "contact": _masked(await vault.open(uow.tx, contact.model_dump())) if contact else None,
                       "answers": answers})
-    register = await _register(uow, applicant_ref)
     return {"applicant_ref": applicant_ref, "identity": identity, "cases": shown,
             "erased": None if register is None else {k: (v.isoformat() if isinstance(v, datetime) else v)
                                                     for k, v in register.items() if k != "applicant_ref"}}
