@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections import Counter
 from typing import Any
@@ -34,8 +35,11 @@ from tests.support.kafka_tools import eventually
 
 pytestmark = [pytest.mark.kills, pytest.mark.infra]
 
-CASES = 160
-RATE = 1.2     # cases per second: the day lasts about as long as the faults take
+# CI's scale; a larger day is one variable away (docs/load.md): ONEWINDOW_FAULTS_CASES and _RATE size the
+# day, _ROUNDS lets the round of faults run again while the day is still being played (0: until it ends)
+CASES = int(os.environ.get("ONEWINDOW_FAULTS_CASES", "160"))
+RATE = float(os.environ.get("ONEWINDOW_FAULTS_RATE", "1.2"))  # cases/s: at CI's scale the day lasts about as long as one round
+ROUNDS = int(os.environ.get("ONEWINDOW_FAULTS_ROUNDS", "1"))
 SEED = 20261123
 TIMING_DEPENDENT = {"DeadlineWarningRaised", "DeadlineBreached"}
 SETTINGS = {
@@ -146,8 +150,17 @@ async def _redeliver(bootstrap: str, topics: tuple[str, ...], count: int) -> int
     return len(records)
 
 
-async def _faults(platform: Platform, log: list[str]) -> None:
-    """One fault after another while the day is played; each waits for the platform to answer again."""
+async def _faults(platform: Platform, log: list[str], day: asyncio.Task) -> None:
+    """Rounds of faults while the day is played: the first always, more while it lasts (ROUNDS)."""
+    played = 0
+    while played == 0 or (not day.done() and (ROUNDS == 0 or played < ROUNDS)):
+        played += 1
+        log.append(f"{time.strftime('%H:%M:%S')} round {played} of faults")
+        await _round(platform, log)
+
+
+async def _round(platform: Platform, log: list[str]) -> None:
+    """One fault after another; each waits for the platform to answer again."""
     def step(what: str) -> None:
         log.append(f"{time.strftime('%H:%M:%S')} {what}")
 
@@ -201,7 +214,7 @@ async def _day(faulty: bool, log: list[str]) -> tuple[dict[int, Any], dict[int, 
             planned = plan(CASES, RATE, SEED)
             day = asyncio.create_task(play_day(driver, planned, concurrency=400))
             if faulty:
-                await _faults(platform, log)
+                await _faults(platform, log, day)
             outcomes = await day
             failed = [o for o in outcomes if o.error]
             assert not failed, f"{len(failed)} cases failed; first: {failed[0].error}\n" + "\n".join(log)
@@ -221,7 +234,7 @@ async def _day(faulty: bool, log: list[str]) -> tuple[dict[int, Any], dict[int, 
         await asyncio.to_thread(platform.stop)
 
 
-@pytest.mark.timeout(2400)
+@pytest.mark.timeout(2400 + int(3 * CASES / RATE))
 async def test_every_case_ends_as_without_faults_whatever_is_killed_paused_or_redelivered() -> None:
     log: list[str] = []
     reference, reference_views, kinds, _ = await _day(False, log)
@@ -245,3 +258,7 @@ async def test_every_case_ends_as_without_faults_whatever_is_killed_paused_or_re
         assert case["notifications"], (seq, "no notification at all")
     assert sum(sum(c["licences"].values()) for c in faulted["cases"].values()) > 0
     assert "SIGCONT notify" in journal and "produced again" in journal  # every fault ran
+    # the figures of the run, for `pytest -s` (docs/load.md quotes them)
+    print(f"\n{len(faulted['cases'])} cases at {RATE}/s offered, {journal.count(' round ')} round(s) of faults, "
+          f"{sum(faulted['totals'].values())} events in the stores, {retries} requests retried by the clients:\n"
+          f"{journal}")

@@ -71,6 +71,39 @@ def test_journey_1_a_bundle_with_one_form_reuses_an_earlier_material(platform: P
     assert refused.status_code == 404  # not granted to tax for this case: as if it did not exist
 
 
+def test_a_read_a_department_system_repeats_under_its_key_is_recorded_once(platform: Platform) -> None:
+    """Approval's consumer reads a form, crashes before its own commit, reads again on redelivery: the
+    trail records what was read, once; reads without a key are each recorded."""
+    applicant = platform.token("applicant", "app-chongdu-0001")
+    ids = [platform.upload(applicant, code) for code in ("CL-FDDBR-SFZ", "CL-GSZC", "CL-CSSY", "CL-JBR-SQWTS")]
+    case = platform.post("/v1/applications", applicant, {
+        "item_codes": [REGISTRATION], "applicant_kind": "enterprise", "material_ids": ids,
+        "answers": platform.answers(f"/v1/catalogue/items/{REGISTRATION}")}).json()
+    assert case["status"] == "accepted", case  # and the materials shared with the deciding department
+    lease = next(m for m in case["materials"] if m["type_code"] == "CL-CSSY")
+    department = platform.token("department_reviewer", department=next(iter(lease["granted_to"])))
+    url = f"/v1/applications/{case['case_id']}/materials/{lease['material_id']}"
+
+    def read(purpose: str, key: str | None = None):  # type: ignore[no-untyped-def]
+        return platform.client.get(url, params={"purpose": purpose},
+                                   headers=department | ({"Idempotency-Key": key} if key else {}))
+
+    def recorded() -> int:
+        async def load() -> int:
+            async with platform.client.app.state.intake.uow() as uow:
+                return sum(e.event_type.endswith("MaterialAccessed") for e in await uow.store.load(uow.tx, case["case_id"]))
+        return platform.client.portal.call(load)
+
+    first, again = read("审查住所使用证明", "rules:read-0001"), read("审查住所使用证明", "rules:read-0001")
+    assert first.status_code == again.status_code == 200 and first.content == again.content != b""
+    assert recorded() == 1
+    assert read("审查住所使用证明").status_code == 200 and read("审查住所使用证明").status_code == 200
+    assert recorded() == 3  # a person reading twice read twice
+    reused = read("另一用途", "rules:read-0001")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused", reused.text
+    assert recorded() == 3
+
+
 def _window_application(platform: Platform, clerk: dict, item: str, material_codes: list[str]) -> dict:
     applicant = platform.post("/v1/applications", clerk, {
         "item_codes": [item], "applicant": ENTERPRISE, "answers": platform.answers(f"/v1/catalogue/items/{item}")})

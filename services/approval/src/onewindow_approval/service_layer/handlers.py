@@ -110,7 +110,9 @@ async def _instant(uow: UnitOfWork, case: ApprovalCase, code: str, rule_set: str
     item = case.items[code]
     intake = await repository.intake_case(uow.tx, case.case_id) or {"materials": []}
     form = next((m for m in intake["materials"] if m["type_code"] == FORM_PREFIX + item.department_code), None)
-    answers = await uow.services.forms.answers(case.case_id, form["material_id"], item.department_code) if form else None
+    answers = await uow.services.forms.answers(
+        case.case_id, form["material_id"], item.department_code,
+        read_key=f"rules:{case.case_id}:{code}:{form['material_id']}") if form else None
     if answers is None:
         return  # no form to check: a person reviews it
     today = uow.now.astimezone(SHANGHAI).date()

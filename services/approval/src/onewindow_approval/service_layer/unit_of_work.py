@@ -21,7 +21,8 @@ from ..domain.case import ApprovalCase
 class Forms(Protocol):
     """The applicant's answers a department may read (intake's 申请表 material, read under its grant)."""
 
-    async def answers(self, case_id: str, material_id: str, department_code: str) -> dict[str, Any] | None: ...
+    async def answers(self, case_id: str, material_id: str, department_code: str,
+                      read_key: str) -> dict[str, Any] | None: ...
 
 
 class Registries(Protocol):

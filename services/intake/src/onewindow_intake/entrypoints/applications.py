@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from onewindow_chassis.auth import Principal, current_principal
 from onewindow_contracts.values import ActorRole, ApplicantKind, Channel
@@ -17,6 +17,10 @@ from ..service_layer.handlers import HANDLERS, register_applicant
 from ..service_layer.unit_of_work import UnitOfWork
 from . import access, schemas
 from .api import Key, _run, case_view, services
+
+# A department system's name for one read: a read it repeats (its handler retried after a crash) with the
+# same key is served again and recorded once.
+ReadKey = Header(default=None, alias="Idempotency-Key", description="Optional: the same read, repeated, is recorded once")
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 _APPLICANT_CHANNELS = {Channel.ONLINE, Channel.MOBILE, Channel.KIOSK}
@@ -151,11 +155,11 @@ _command_endpoint("supplements", schemas.SupplementIn,
 @router.get("/{case_id}/materials/{material_id}")
 async def read_material(request: Request, case_id: str, material_id: str,
                         purpose: str = Query(min_length=2, max_length=500, description="用途/事由, recorded"),
-                        principal: Principal = Depends(current_principal)) -> Response:
+                        principal: Principal = Depends(current_principal), key: str | None = ReadKey) -> Response:
     """A department reads a material shared with it for this case; the read is recorded (MaterialAccessed)."""
     access.require(principal, *access.DEPARTMENT)
     async with services(request).uow() as uow:
         material, content = await HANDLERS[commands.ReadMaterial](
-            commands.ReadMaterial(access.actor(principal), case_id, material_id, purpose), uow)
+            commands.ReadMaterial(access.actor(principal), case_id, material_id, purpose, key), uow)
     return Response(content, media_type=material.media_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{material.material_id}"})

@@ -97,9 +97,11 @@ class SupplementMaterials:
 
 @dataclass(frozen=True)
 class ReadMaterial:
-    """A department reads a shared material under its grant, for a stated purpose (用途)."""
+    """A department reads a shared material under its grant, for a stated purpose (用途). `read_key`: the
+    reader's own name for this read (Idempotency-Key), so a read it repeats after a crash is recorded once."""
 
     actor: Actor
     case_id: str
     material_id: str
     purpose: str
+    read_key: str | None = None

@@ -8,7 +8,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from onewindow_chassis import timers
+from onewindow_chassis import idempotency, timers
 from onewindow_chassis.clock import SHANGHAI
 from onewindow_contracts.intake import ApplicationReceived, CommitmentSigned, DelegatedAct, DelegationRecorded
 from onewindow_contracts.materials import MaterialAccessed
@@ -309,10 +309,26 @@ async def read_material(cmd: commands.ReadMaterial, uow: UnitOfWork) -> tuple[St
     material = await repository.material(uow.tx, cmd.material_id)
     if material is None:
         raise not_found("材料", "material")
-    await uow.save(application, [MaterialAccessed(
-        case_id=cmd.case_id, material_id=material.material_id, type_code=material.type_code, sha256=material.sha256,
-        accessed_by=cmd.actor, purpose=cmd.purpose.strip(), accessed_at=uow.now)])
+    if await _first_read(uow, cmd):
+        await uow.save(application, [MaterialAccessed(
+            case_id=cmd.case_id, material_id=material.material_id, type_code=material.type_code,
+            sha256=material.sha256, accessed_by=cmd.actor, purpose=cmd.purpose.strip(), accessed_at=uow.now)])
     return material, await repository.content(uow.tx, material.sha256)
+
+
+async def _first_read(uow: UnitOfWork, cmd: commands.ReadMaterial) -> bool:
+    """Whether this read is to be recorded: always, unless the reader named it (read_key) and that read
+    was recorded already — a department system whose handler crashed after reading reads again on
+    redelivery, and the trail should say what was read, not how often a consumer was retried. The key is
+    remembered per reader, like a POST's Idempotency-Key; the same key for another read is refused."""
+    if cmd.read_key is None:
+        return True
+    read = idempotency.request_hash("GET", f"/v1/applications/{cmd.case_id}/materials/{cmd.material_id}",
+                                    {"purpose": cmd.purpose.strip()})
+    if await idempotency.recall(uow.tx, cmd.actor.ref, cmd.read_key, read) is not None:
+        return False
+    await idempotency.remember(uow.tx, cmd.actor.ref, cmd.read_key, read, idempotency.Reply(200, b"{}"), uow.now)
+    return True
 
 
 async def supplement_deadline_passed(timer: timers.Timer, uow: UnitOfWork) -> None:
